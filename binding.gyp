@@ -1,0 +1,44 @@
+{
+  "targets": [
+    {
+      "target_name": "uvkit",
+      "sources": [
+        "src/native/addon.cc",
+        "src/native/async.cc",
+        "src/native/embed.cc",
+        "src/native/errors.cc",
+        "src/native/features.cc",
+        "src/native/handle.cc",
+        "src/native/loop.cc",
+        "src/native/signal.cc",
+        "src/native/timer.cc",
+        "src/native/util.cc",
+        "src/native/watchers.cc"
+      ],
+      "include_dirs": [
+        "<!(node -p \"require('node-addon-api').include_dir\")"
+      ],
+      "defines": [
+        "NAPI_VERSION=8",
+        "NAPI_DISABLE_CPP_EXCEPTIONS",
+        "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS",
+        "NODE_ADDON_API_DISABLE_DEPRECATED"
+      ],
+      "cflags": ["-fvisibility=hidden", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "cflags_cc": ["-std=c++17", "-fvisibility=hidden", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "xcode_settings": {
+        "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
+        "GCC_SYMBOLS_PRIVATE_EXTERN": "YES",
+        "MACOSX_DEPLOYMENT_TARGET": "10.15",
+        "OTHER_CFLAGS": ["-arch x86_64", "-arch arm64"],
+        "OTHER_LDFLAGS": ["-arch x86_64", "-arch arm64"]
+      },
+      "msvs_settings": {
+        "VCCLCompilerTool": { "AdditionalOptions": ["/std:c++17"], "ExceptionHandling": 0 }
+      },
+      "conditions": [
+        ["OS=='linux'", { "ldflags": ["-Wl,-Bsymbolic"] }]
+      ]
+    }
+  ]
+}

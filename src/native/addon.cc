@@ -1,0 +1,110 @@
+// Module entry: per-environment state, the environment teardown hook, and the export table.
+#include "addon.h"
+
+#include "async.h"
+#include "errors.h"
+#include "features.h"
+#include "loop.h"
+#include "signal_wrap.h"
+#include "timer.h"
+#include "util.h"
+#include "watchers.h"
+
+namespace uvkit {
+
+AddonState* AddonState::Get(napi_env env) {
+  void* data = nullptr;
+  napi_get_instance_data(env, &data);
+  return static_cast<AddonState*>(data);
+}
+
+void AddonState::RegisterLoop(LoopWrap* loop) {
+  loops.push_back(loop);
+}
+
+void AddonState::UnregisterLoop(LoopWrap* loop) {
+  for (auto it = loops.begin(); it != loops.end(); ++it) {
+    if (*it == loop) {
+      loops.erase(it);
+      return;
+    }
+  }
+}
+
+// Teardown of a main thread or worker environment. A synchronous cleanup hook that calls uv_close
+// crashes Node (the close callback runs after the addon is gone); an open handle at worker exit
+// aborts it. So: an async hook closes every handle without calling JS, runs private loops until
+// they are closed, and is removed by the last close callback on Node's loop.
+void AddonState::OnEnvCleanup(napi_async_cleanup_hook_handle, void* arg) {
+  auto* state = static_cast<AddonState*>(arg);
+  state->exiting = true;
+  std::vector<LoopWrap*> snapshot = state->loops;
+  for (LoopWrap* loop : snapshot) loop->Teardown();
+  state->MaybeFinishTeardown();
+}
+
+void AddonState::MaybeFinishTeardown() {
+  if (!exiting || live_uv_handles != 0 || cleanup_hook == nullptr) return;
+  napi_async_cleanup_hook_handle hook = cleanup_hook;
+  cleanup_hook = nullptr;
+  napi_remove_async_cleanup_hook(hook);  // may free the environment (and this state): return at once
+}
+
+namespace {
+
+// init({ UVError }): the TS layer registers the classes native code must construct.
+Napi::Value InitBinding(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsObject()) {
+    ThrowInvalidArgType(env, "options", "of type object");
+    return {};
+  }
+  Napi::Value ctor = info[0].As<Napi::Object>().Get("UVError");
+  if (!ctor.IsFunction()) {
+    ThrowInvalidArgType(env, "options.UVError", "of type function");
+    return {};
+  }
+  AddonState::Get(env)->uv_error_ctor = Napi::Persistent(ctor.As<Napi::Function>());
+  return env.Undefined();
+}
+
+// Counters for the test harness: handles not yet closed, uv handles not yet freed, open loops.
+Napi::Value DebugCounts(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  AddonState* state = AddonState::Get(env);
+  Napi::Object counts = Napi::Object::New(env);
+  counts.Set("handles", Napi::Number::New(env, static_cast<double>(state->live_handles)));
+  counts.Set("uvHandles", Napi::Number::New(env, static_cast<double>(state->live_uv_handles)));
+  counts.Set("loops", Napi::Number::New(env, static_cast<double>(state->loops.size())));
+  return counts;
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  auto* state = new AddonState(env);
+  napi_set_instance_data(
+      env, state, [](napi_env, void* data, void*) { delete static_cast<AddonState*>(data); }, nullptr);
+  napi_add_async_cleanup_hook(env, AddonState::OnEnvCleanup, state, &state->cleanup_hook);
+
+  exports.Set("init", Napi::Function::New(env, InitBinding, "init"));
+  exports.Set("debugCounts", Napi::Function::New(env, DebugCounts, "debugCounts"));
+  exports.Set("Loop", LoopWrap::Define(env));
+  exports.Set("Timer", TimerWrap::Define(env));
+  exports.Set("Prepare", PrepareWrap::Define(env));
+  exports.Set("Check", CheckWrap::Define(env));
+  exports.Set("Idle", IdleWrap::Define(env));
+  exports.Set("Async", AsyncWrap::Define(env));
+  exports.Set("asyncSend", Napi::Function::New(env, AsyncWrap::SendToken, "asyncSend"));
+  exports.Set("Signal", SignalWrap::Define(env));
+  exports.Set("features", FeaturesObject(env));
+  InitUtil(env, exports);
+  return exports;
+}
+
+}  // namespace
+}  // namespace uvkit
+
+static Napi::Object InitUvkit(Napi::Env env, Napi::Object exports) {
+  return uvkit::Init(env, exports);
+}
+
+NODE_API_MODULE(uvkit, InitUvkit)

@@ -1,0 +1,65 @@
+// Per-environment state (main thread or worker) and the environment teardown.
+// Nothing here is static: each Node environment gets its own AddonState through instance data.
+#pragma once
+
+#include <napi.h>
+#include <uv.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "list.h"
+
+namespace uvkit {
+
+class LoopWrap;
+class HandleBase;
+struct AddonState;
+
+// Every uv handle uvkit creates is allocated inside one of these; uv's `data` points at the
+// header, so a libuv callback can always reach the addon state, even after the JS wrapper is gone.
+struct UvHandleHeader {
+  virtual ~UvHandleHeader() = default;  // the close callback deletes boxes through the header
+  HandleBase* owner = nullptr;  // null once the JS wrapper let go (GC, loop GC or env teardown)
+  AddonState* state = nullptr;
+};
+
+template <typename UvT>
+struct UvBox : UvHandleHeader {
+  UvT uv{};
+};
+
+struct AddonState {
+  explicit AddonState(napi_env e) : env(e) {}
+
+  napi_env env;
+  bool exiting = false;  // set by the teardown hook: from then on no JS is ever called
+  napi_async_cleanup_hook_handle cleanup_hook = nullptr;
+  int64_t live_uv_handles = 0;  // boxes allocated and not yet freed by their close callback
+  int64_t live_handles = 0;     // JS-visible handles not yet closed (for the test harness)
+
+  Napi::FunctionReference uv_error_ctor;  // errors.UVError, registered by the TS layer
+  Napi::FunctionReference loop_ctor;
+  LoopWrap* default_loop = nullptr;
+
+  // Allocates a box for a uv handle and counts it until FreeBox runs in its close callback.
+  template <typename UvT>
+  UvBox<UvT>* NewBox(HandleBase* owner) {
+    auto* box = new UvBox<UvT>();
+    box->owner = owner;
+    box->state = this;
+    box->uv.data = static_cast<UvHandleHeader*>(box);
+    ++live_uv_handles;
+    return box;
+  }
+
+  static AddonState* Get(napi_env env);
+  void RegisterLoop(LoopWrap* loop);
+  void UnregisterLoop(LoopWrap* loop);
+  void MaybeFinishTeardown();
+  static void OnEnvCleanup(napi_async_cleanup_hook_handle handle, void* arg);
+
+  std::vector<LoopWrap*> loops;  // every loop of this environment that is not closed
+};
+
+}  // namespace uvkit

@@ -1,0 +1,135 @@
+#include "errors.h"
+
+#include <uv.h>
+
+#include <cmath>
+#include <string>
+
+#include "addon.h"
+
+namespace uvkit {
+
+Napi::Value MakeUVError(Napi::Env env, int err, const char* syscall) {
+  AddonState* state = AddonState::Get(env);
+  if (state != nullptr && !state->uv_error_ctor.IsEmpty()) {
+    Napi::Value error = state->uv_error_ctor.New({Napi::Number::New(env, err), Napi::String::New(env, syscall)});
+    if (!env.IsExceptionPending()) return error;
+    env.GetAndClearPendingException();
+  }
+  char name[64];
+  char desc[256];
+  uv_err_name_r(err, name, sizeof(name));
+  uv_strerror_r(err, desc, sizeof(desc));
+  Napi::Error error = Napi::Error::New(env, std::string(name) + ": " + desc + ", " + syscall);
+  error.Set("code", name);
+  error.Set("errno", Napi::Number::New(env, err));
+  error.Set("syscall", syscall);
+  return error.Value();
+}
+
+void ThrowUVError(Napi::Env env, int err, const char* syscall) {
+  Napi::Value error = MakeUVError(env, err, syscall);
+  napi_throw(env, error);
+}
+
+Napi::Error MakeCodedError(Napi::Env env, ErrorKind kind, const char* code, const std::string& message) {
+  Napi::Error error = kind == ErrorKind::kTypeError    ? Napi::TypeError::New(env, message)
+                      : kind == ErrorKind::kRangeError ? Napi::RangeError::New(env, message)
+                                                       : Napi::Error::New(env, message);
+  error.Set("code", code);
+  return error;
+}
+
+void ThrowCodedError(Napi::Env env, ErrorKind kind, const char* code, const std::string& message) {
+  MakeCodedError(env, kind, code, message).ThrowAsJavaScriptException();
+}
+
+void ThrowInvalidArgType(Napi::Env env, const char* name, const char* expected) {
+  ThrowCodedError(env, ErrorKind::kTypeError, "ERR_INVALID_ARG_TYPE",
+                  std::string("The \"") + name + "\" argument must be " + expected);
+}
+
+void ThrowOutOfRange(Napi::Env env, const char* name, const char* range) {
+  ThrowCodedError(env, ErrorKind::kRangeError, "ERR_OUT_OF_RANGE",
+                  std::string("The value of \"") + name + "\" is out of range. It must be " + range);
+}
+
+void ThrowHandleClosed(Napi::Env env) {
+  ThrowCodedError(env, ErrorKind::kError, "ERR_HANDLE_CLOSED", "The handle is closing or closed");
+}
+
+void ThrowLoopClosed(Napi::Env env) {
+  ThrowCodedError(env, ErrorKind::kError, "ERR_LOOP_CLOSED", "The loop is closed");
+}
+
+void ThrowLoopRunning(Napi::Env env) {
+  ThrowCodedError(env, ErrorKind::kError, "ERR_LOOP_RUNNING",
+                  "The loop is running: run() and close() cannot be called from its own callbacks");
+}
+
+void ThrowLoopExternal(Napi::Env env, const char* what) {
+  ThrowCodedError(env, ErrorKind::kError, "ERR_LOOP_EXTERNAL",
+                  std::string(what) + " is not allowed on Node's own loop (Loop.default())");
+}
+
+void ThrowInvalidThis(Napi::Env env, const char* type) {
+  ThrowCodedError(env, ErrorKind::kTypeError, "ERR_INVALID_THIS", std::string("Value of \"this\" must be of type ") + type);
+}
+
+bool ReadFunction(const Napi::CallbackInfo& info, size_t i, const char* name, Napi::Function* out) {
+  if (!info[i].IsFunction()) {
+    ThrowInvalidArgType(info.Env(), name, "of type function");
+    return false;
+  }
+  *out = info[i].As<Napi::Function>();
+  return true;
+}
+
+bool ReadOptionalFunction(const Napi::CallbackInfo& info, size_t i, const char* name, Napi::Function* out) {
+  if (info[i].IsUndefined() || info[i].IsNull()) {
+    *out = Napi::Function();
+    return true;
+  }
+  return ReadFunction(info, i, name, out);
+}
+
+bool ReadInt(const Napi::CallbackInfo& info, size_t i, const char* name, int64_t min, int64_t max, int64_t* out) {
+  if (!info[i].IsNumber()) {
+    ThrowInvalidArgType(info.Env(), name, "of type number");
+    return false;
+  }
+  double v = info[i].As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(v) || v != std::trunc(v) || v < static_cast<double>(min) || v > static_cast<double>(max)) {
+    std::string range = ">= " + std::to_string(min) + " and <= " + std::to_string(max) + " (an integer)";
+    ThrowOutOfRange(info.Env(), name, range.c_str());
+    return false;
+  }
+  *out = static_cast<int64_t>(v);
+  return true;
+}
+
+// Milliseconds: a finite number >= 0 up to 2^53; fractions round up so a timer never fires early.
+bool ReadMillis(const Napi::CallbackInfo& info, size_t i, const char* name, uint64_t* out) {
+  if (!info[i].IsNumber()) {
+    ThrowInvalidArgType(info.Env(), name, "of type number");
+    return false;
+  }
+  double v = info[i].As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(v) || v < 0 || v > 9007199254740991.0) {
+    ThrowOutOfRange(info.Env(), name, ">= 0 and <= 2^53-1");
+    return false;
+  }
+  *out = static_cast<uint64_t>(std::ceil(v));
+  return true;
+}
+
+bool ReadBool(const Napi::CallbackInfo& info, size_t i, const char* name, bool* out) {
+  if (!info[i].IsBoolean()) {
+    ThrowInvalidArgType(info.Env(), name, "of type boolean");
+    return false;
+  }
+  *out = info[i].As<Napi::Boolean>().Value();
+  return true;
+}
+
+}  // namespace uvkit

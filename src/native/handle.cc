@@ -1,0 +1,156 @@
+#include "handle.h"
+
+namespace uvkit {
+
+void HandleBase::Adopt(uv_handle_t* handle) {
+  uv_ = handle;
+  loop_->handles.PushBack(this);
+  ++state_->live_handles;
+}
+
+bool HandleBase::CheckOpen(Napi::Env env) {
+  if (is_open()) return true;
+  ThrowHandleClosed(env);
+  return false;
+}
+
+// Pinned while libuv may still call us: active, requests pending, or between close() and its callback.
+void HandleBase::UpdatePin() {
+  bool want = !closed_ && (closing_ || pending_requests_ > 0 || (uv_ != nullptr && uv_is_active(uv_)));
+  if (want == pinned_) return;
+  pinned_ = want;
+  SetPinned(want);
+}
+
+void HandleBase::AfterJsCall() {
+  if (loop_ != nullptr) loop_->AfterJsCall();
+}
+
+void HandleBase::StartClose() {
+  if (!is_open()) return;
+  BeforeClose();
+  closing_ = true;
+  uv_close(uv_, OnUvClose);
+  UpdatePin();
+}
+
+void HandleBase::Detach() {
+  if (uv_ == nullptr) return;
+  static_cast<UvHandleHeader*>(uv_->data)->owner = nullptr;
+  loop_->handles.Remove(this);
+  if (!closing_) {
+    BeforeClose();
+    uv_close(uv_, OnUvClose);
+  }
+  uv_ = nullptr;
+  closing_ = false;
+  closed_ = true;
+  --state_->live_handles;
+  DestroyAsyncContext();
+}
+
+void HandleBase::OnUvClose(uv_handle_t* handle) {
+  auto* header = static_cast<UvHandleHeader*>(handle->data);
+  AddonState* state = header->state;
+  if (header->owner != nullptr) header->owner->OnClosed();
+  delete header;
+  --state->live_uv_handles;
+  state->MaybeFinishTeardown();
+}
+
+void HandleBase::OnClosed() {
+  loop_->handles.Remove(this);
+  uv_ = nullptr;
+  closing_ = false;
+  closed_ = true;
+  --state_->live_handles;
+  if (!state_->exiting) {
+    Napi::Env env(state_->env);
+    Napi::HandleScope scope(env);
+    Napi::FunctionReference cb = std::move(close_cb_);
+    ReleaseCallbacks();
+    if (!cb.IsEmpty()) Invoke(env, cb, {});
+  }
+  DestroyAsyncContext();
+  UpdatePin();
+}
+
+napi_async_context HandleBase::AsyncContext(napi_env env, napi_value resource) {
+  if (async_context_ == nullptr) {
+    napi_value name;
+    napi_create_string_utf8(env, TypeName(), NAPI_AUTO_LENGTH, &name);
+    if (napi_async_init(env, resource, name, &async_context_) != napi_ok) async_context_ = nullptr;
+  }
+  return async_context_;
+}
+
+void HandleBase::DestroyAsyncContext() {
+  if (async_context_ == nullptr) return;
+  napi_async_destroy(state_->env, async_context_);
+  async_context_ = nullptr;
+}
+
+void HandleBase::Invoke(napi_env env, const Napi::FunctionReference& fn, std::initializer_list<napi_value> args) {
+  napi_value recv = JsObject();
+  if (recv == nullptr || fn.IsEmpty()) return;
+  loop_->Dispatch(env, this, recv, fn.Value(), args.size(), args.begin());
+}
+
+// close(callback?) -> true when the callback will run, false when the handle was already closed.
+// Idempotent: a handle loop.close() is closing still takes the callback.
+Napi::Value HandleBase::JsClose(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Function cb;
+  if (!ReadOptionalFunction(info, 0, "callback", &cb)) return {};
+  if (closed_ || uv_ == nullptr) return Napi::Boolean::New(env, false);
+  if (!cb.IsEmpty() && close_cb_.IsEmpty()) close_cb_ = Napi::Persistent(cb);
+  StartClose();
+  return Napi::Boolean::New(env, true);
+}
+
+Napi::Value HandleBase::JsRef(const Napi::CallbackInfo& info) {
+  if (!CheckOpen(info.Env())) return {};
+  uv_ref(uv_);
+  return info.This();
+}
+
+Napi::Value HandleBase::JsUnref(const Napi::CallbackInfo& info) {
+  if (!CheckOpen(info.Env())) return {};
+  uv_unref(uv_);
+  return info.This();
+}
+
+Napi::Value HandleBase::JsHasRef(const Napi::CallbackInfo& info) {
+  if (!CheckOpen(info.Env())) return {};
+  return Napi::Boolean::New(info.Env(), uv_has_ref(uv_) != 0);
+}
+
+Napi::Value HandleBase::JsFileno(const Napi::CallbackInfo& info) {
+  if (!CheckOpen(info.Env())) return {};
+  uv_os_fd_t fd;
+  int err = uv_fileno(uv_, &fd);
+  if (err != 0) {
+    // libuv says EINVAL for handle types that have no fd; the contract says EBADF.
+    ThrowUVError(info.Env(), err == UV_EINVAL ? UV_EBADF : err, "uv_fileno");
+    return {};
+  }
+#ifdef _WIN32
+  return Napi::Number::New(info.Env(), static_cast<double>(reinterpret_cast<intptr_t>(fd)));
+#else
+  return Napi::Number::New(info.Env(), fd);
+#endif
+}
+
+Napi::Value HandleBase::JsActive(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), is_open() && uv_is_active(uv_) != 0);
+}
+
+Napi::Value HandleBase::JsClosing(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), closing_);
+}
+
+Napi::Value HandleBase::JsClosed(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), closed_);
+}
+
+}  // namespace uvkit

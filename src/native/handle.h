@@ -1,0 +1,168 @@
+// The base of every handle: one state machine (open -> closing -> closed), the pin that keeps the
+// JS wrapper alive while libuv may still call it, close/ref/unref/fileno, and calls into JS.
+//
+// Lifetime rules (DESIGN.md "Lifetime"):
+// - the uv_*_t lives in a UvBox on the native heap and is freed only in its close callback;
+// - the wrapper is pinned (a strong reference) while the handle is active, while requests on it
+//   are pending, and from close() until the close callback;
+// - a wrapper collected while unpinned only starts uv_close; the close callback frees the box;
+// - at env teardown handles are detached (the box forgets the wrapper) and closed; no JS runs.
+#pragma once
+
+#include <napi.h>
+#include <uv.h>
+
+#include <initializer_list>
+#include <vector>
+
+#include "addon.h"
+#include "errors.h"
+#include "list.h"
+#include "loop.h"
+#include "wrap.h"
+
+namespace uvkit {
+
+class HandleBase {
+ public:
+  explicit HandleBase(AddonState* state) : state_(state) {}
+  virtual ~HandleBase() = default;
+
+  ListLink<HandleBase> link;  // in loop_->handles
+
+  LoopWrap* loop() const { return loop_; }
+  bool is_open() const { return uv_ != nullptr && !closing_; }
+  virtual napi_value JsObject() = 0;  // nullptr once collected
+  virtual const char* TypeName() const = 0;
+
+  // Starts uv_close without a user callback (loop.close()).
+  void StartClose();
+  // Forgets the wrapper and closes the uv handle; no JS is called for it afterwards. Used by env
+  // teardown, by the GC of a loop, and by the wrapper's own finalizer.
+  void Detach();
+
+  // Requests (write, connect, ...) keep the wrapper pinned until their callback.
+  void RequestStarted() { ++pending_requests_; UpdatePin(); }
+  void RequestFinished() { --pending_requests_; UpdatePin(); }
+
+  napi_async_context AsyncContext(napi_env env, napi_value resource);
+  void AfterJsCall();
+
+  static void OnUvClose(uv_handle_t* handle);
+
+ protected:
+  // Takes ownership of an initialised uv handle (inside a box whose owner is this).
+  void Adopt(uv_handle_t* handle);
+  void UpdatePin();
+  virtual void SetPinned(bool pinned) = 0;
+  // Called just before uv_close: unregister from anything that could still reach the handle.
+  virtual void BeforeClose() {}
+  // Drops references to JS callbacks once closed.
+  virtual void ReleaseCallbacks() {}
+  // Throws ERR_HANDLE_CLOSED unless open.
+  bool CheckOpen(Napi::Env env);
+  // Calls a stored JS callback with `this` = the handle.
+  void Invoke(napi_env env, const Napi::FunctionReference& fn, std::initializer_list<napi_value> args);
+
+
+ public:
+  // Shared JS methods and accessors.
+  Napi::Value JsClose(const Napi::CallbackInfo& info);
+  Napi::Value JsRef(const Napi::CallbackInfo& info);
+  Napi::Value JsUnref(const Napi::CallbackInfo& info);
+  Napi::Value JsHasRef(const Napi::CallbackInfo& info);
+  Napi::Value JsFileno(const Napi::CallbackInfo& info);
+  Napi::Value JsActive(const Napi::CallbackInfo& info);
+  Napi::Value JsClosing(const Napi::CallbackInfo& info);
+  Napi::Value JsClosed(const Napi::CallbackInfo& info);
+
+ protected:
+  AddonState* state_;
+  LoopWrap* loop_ = nullptr;
+  uv_handle_t* uv_ = nullptr;  // null once closed or detached
+  bool closing_ = false;
+  bool closed_ = false;
+  bool pinned_ = false;
+  uint32_t pending_requests_ = 0;
+  napi_async_context async_context_ = nullptr;
+  Napi::FunctionReference close_cb_;
+
+ private:
+  void OnClosed();
+  void DestroyAsyncContext();
+};
+
+// The owner of a uv handle's callback, or nullptr when no JS may be called for it any more.
+template <typename Derived, typename UvT>
+Derived* OwnerOf(UvT* uv) {
+  auto* header = static_cast<UvHandleHeader*>(uv->data);
+  if (header->owner == nullptr || header->state->exiting) return nullptr;
+  return static_cast<Derived*>(header->owner);
+}
+
+template <typename Derived, typename UvT>
+class HandleWrap : public Napi::ObjectWrap<Derived>, public HandleBase {
+ public:
+  // info[0] is the loop; the TS layer has already defaulted it to Loop.default().
+  explicit HandleWrap(const Napi::CallbackInfo& info)
+      : Napi::ObjectWrap<Derived>(info), HandleBase(AddonState::Get(info.Env())) {
+    info.This().As<Napi::Object>().TypeTag(&Derived::kTypeTag);
+    loop_ = LoopWrap::FromValue(info.Env(), info[0]);
+  }
+
+  ~HandleWrap() override { Detach(); }
+
+  napi_value JsObject() override {
+    Napi::Object object = this->Value();
+    return object.IsEmpty() ? nullptr : static_cast<napi_value>(object);
+  }
+  const char* TypeName() const override { return Derived::kClassName; }
+
+  void AfterJsCall() { if (loop_ != nullptr) loop_->AfterJsCall(); }
+
+ protected:
+  UvT* uv() const { return reinterpret_cast<UvT*>(uv_); }
+
+  // Allocates the uv handle and runs `init(loop, handle)`; on failure throws and returns false.
+  template <typename InitFn>
+  bool InitHandle(Napi::Env env, const char* syscall, InitFn init) {
+    if (loop_ == nullptr) return false;  // FromValue already threw
+    auto* box = state_->NewBox<UvT>(this);
+    int err = init(loop_->uv(), &box->uv);
+    if (err != 0) {
+      delete box;
+      --state_->live_uv_handles;
+      ThrowUVError(env, err, syscall);
+      return false;
+    }
+    Adopt(reinterpret_cast<uv_handle_t*>(&box->uv));
+    return true;
+  }
+
+  void SetPinned(bool pinned) override {
+    if (pinned) this->Ref();
+    else this->Unref();
+  }
+
+  // close, ref, unref, hasRef, fileno, active, closing, closed: the same on every handle type.
+  static std::vector<Napi::ClassPropertyDescriptor<Derived>> BaseProperties() {
+    return {
+        Method<Derived, &Derived::JsClose>("close"),
+        Method<Derived, &Derived::JsRef>("ref"),
+        Method<Derived, &Derived::JsUnref>("unref"),
+        Method<Derived, &Derived::JsHasRef>("hasRef"),
+        Method<Derived, &Derived::JsFileno>("fileno"),
+        Getter<Derived, &Derived::JsActive>("active"),
+        Getter<Derived, &Derived::JsClosing>("closing"),
+        Getter<Derived, &Derived::JsClosed>("closed"),
+    };
+  }
+
+  static Napi::Function DefineWith(Napi::Env env, std::vector<Napi::ClassPropertyDescriptor<Derived>> own) {
+    std::vector<Napi::ClassPropertyDescriptor<Derived>> all = BaseProperties();
+    all.insert(all.end(), own.begin(), own.end());
+    return Napi::ObjectWrap<Derived>::DefineClass(env, Derived::kClassName, all);
+  }
+};
+
+}  // namespace uvkit

@@ -1,0 +1,99 @@
+// Loop: Node's loop of the current environment (borrowed) or a private loop (owned), the list of
+// uvkit handles on it, the rules for calling JS from its callbacks, and embedding into Node's loop.
+#pragma once
+
+#include <napi.h>
+#include <uv.h>
+
+#include "addon.h"
+#include "list.h"
+
+namespace uvkit {
+
+class HandleBase;
+struct Embedder;
+
+class LoopWrap : public Napi::ObjectWrap<LoopWrap> {
+ public:
+  static constexpr napi_type_tag kTypeTag = {0x75766b69744c6f6fULL, 0x7000000000000001ULL};
+  static constexpr const char* kClassName = "Loop";
+
+  static Napi::Function Define(Napi::Env env);
+  // The loop behind a JS value, or nullptr after throwing (not a Loop, or a closed one).
+  static LoopWrap* FromValue(Napi::Env env, Napi::Value value);
+
+  explicit LoopWrap(const Napi::CallbackInfo& info);
+  ~LoopWrap() override;
+
+  uv_loop_t* uv() const { return loop_; }
+  bool is_default() const { return is_default_; }
+  bool running_from_js() const { return running_from_js_; }
+  AddonState* state() const { return state_; }
+
+  // Calls fn for handle h (or for the loop when h is null) following DESIGN.md "Calling into JS":
+  // directly inside run() (errors stop run() and are rethrown by it), through napi_make_callback
+  // otherwise (errors go to onError, else to process 'uncaughtException').
+  void Dispatch(napi_env env, HandleBase* h, napi_value recv, napi_value fn, size_t argc, const napi_value* argv);
+
+  // After any JS call that may have changed an embedded loop: make Node's loop turn it soon.
+  void AfterJsCall();
+  // Env teardown: close everything without calling JS; private loops are run until closed.
+  void Teardown();
+
+  IntrusiveList<HandleBase> handles;
+
+ private:
+  friend struct Embedder;
+
+  Napi::Value Run(const Napi::CallbackInfo& info);
+  Napi::Value Stop(const Napi::CallbackInfo& info);
+  Napi::Value Now(const Napi::CallbackInfo& info);
+  Napi::Value UpdateTime(const Napi::CallbackInfo& info);
+  Napi::Value GetAlive(const Napi::CallbackInfo& info);
+  Napi::Value GetIsDefault(const Napi::CallbackInfo& info);
+  Napi::Value GetClosed(const Napi::CallbackInfo& info);
+  Napi::Value GetHandles(const Napi::CallbackInfo& info);
+  Napi::Value BackendFd(const Napi::CallbackInfo& info);
+  Napi::Value BackendTimeout(const Napi::CallbackInfo& info);
+  Napi::Value Close(const Napi::CallbackInfo& info);
+  Napi::Value Metrics(const Napi::CallbackInfo& info);
+  Napi::Value Embed(const Napi::CallbackInfo& info);
+  Napi::Value Unembed(const Napi::CallbackInfo& info);
+  Napi::Value GetOnError(const Napi::CallbackInfo& info);
+  void SetOnError(const Napi::CallbackInfo& info, const Napi::Value& value);
+
+  bool CheckUsable(Napi::Env env);  // throws ERR_LOOP_CLOSED
+  bool CheckPrivateIdle(Napi::Env env, const char* what);  // not default, not closed, not running
+  void CloseOpenHandles();
+  void DetachAllHandles();
+  void RunUntilClosed();
+  void FreeLoop();
+
+  void HandleRunError(napi_env env, napi_value handle);
+  void HandleUncaught(napi_env env, napi_value handle, napi_async_context context);
+  void QueueError(napi_env env, napi_value error);
+  bool ThrowQueuedError(napi_env env);
+
+  // Embedding (see embed.cc): uv_poll on our backend fd + a timer for our backend timeout + an
+  // idle handle to turn us soon after JS changed our watchers, all on Node's loop.
+  void Drive();
+  void Rearm();
+  void StopEmbedding();
+
+  AddonState* state_;
+  uv_loop_t* loop_ = nullptr;  // null once closed
+  bool is_default_ = false;
+  bool running_from_js_ = false;  // inside run() (or close()), called from JS
+  bool driving_ = false;          // inside uv_run started by the embedder
+  bool closing_ = false;          // close() in progress: no new handles
+  bool dirty_ = false;            // JS changed us while we were being driven
+  Embedder* embedder_ = nullptr;
+  Napi::FunctionReference on_error_;
+  Napi::ObjectReference errors_;  // callback errors waiting for run() to rethrow them
+  uint32_t errors_head_ = 0;
+
+ public:
+  bool accepting_handles() const { return loop_ != nullptr && !closing_; }
+};
+
+}  // namespace uvkit

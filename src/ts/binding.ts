@@ -1,0 +1,163 @@
+/**
+ * Loads the native addon (a prebuild for this platform, else the local build in build/Release)
+ * and types the raw binding. When loading fails the error says why and what to do.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+
+// --- raw types: what src/native exports, nothing more ---
+
+/**
+ * A JS callback native code calls; the TS layer narrows its parameters. Declared through a method
+ * signature so its parameters compare bivariantly (TypeScript's documented escape for callbacks).
+ */
+export type NativeCallback = { bivariant(...args: unknown[]): unknown }['bivariant'];
+
+export interface NativeHandle {
+  /** Returns false when the handle was already closed (the callback is then not kept). The TS
+   * layer returns a promise instead, hence `unknown`. */
+  close(callback?: () => void): unknown;
+  ref(): this;
+  unref(): this;
+  hasRef(): boolean;
+  fileno(): number;
+  readonly active: boolean;
+  readonly closing: boolean;
+  readonly closed: boolean;
+}
+
+export interface NativeLoop {
+  /** Native takes the libuv number; the union lets the TS layer accept mode names. */
+  run(mode?: number | 'default' | 'once' | 'nowait'): boolean;
+  stop(): void;
+  now(): number;
+  updateTime(): void;
+  readonly alive: boolean;
+  readonly isDefault: boolean;
+  readonly closed: boolean;
+  readonly handles: NativeHandle[];
+  backendFd(): number;
+  backendTimeout(): number;
+  close(): void;
+  metrics(): { idleTime: number; loopCount?: number; events?: number; eventsWaiting?: number };
+  embed(): void;
+  unembed(): void;
+  onError: ((error: unknown, handle: never) => void) | null;
+}
+
+export interface NativeTimer extends NativeHandle {
+  start(callback: NativeCallback, timeout: number, repeat?: number): void;
+  stop(): void;
+  again(): void;
+  repeat: number;
+  readonly dueIn: number;
+}
+
+export interface NativeWatcher extends NativeHandle {
+  start(callback: NativeCallback): void;
+  stop(): void;
+}
+
+export interface NativeAsync extends NativeHandle {
+  send(): void;
+  /** The registry id of this handle (a number); the TS layer wraps it in a token. */
+  sender(): unknown;
+}
+
+export interface NativeSignal extends NativeHandle {
+  start(callback: NativeCallback, signum: number | string): void;
+  startOneshot(callback: NativeCallback, signum: number | string): void;
+  stop(): void;
+  readonly signum: number;
+}
+
+export interface NativeFeatures {
+  readonly uvVersion: string;
+  readonly uvVersionHex: number;
+  readonly metricsInfo: boolean;
+  readonly pipeBind2: boolean;
+  readonly pipeConnect2: boolean;
+  readonly threadGetName: boolean;
+  readonly udpTrySend2: boolean;
+  readonly reusePort: boolean;
+  readonly recvmmsg: boolean;
+}
+
+export interface NativeConstants {
+  readonly runMode: { readonly default: number; readonly once: number; readonly nowait: number };
+  readonly handleType: Readonly<Record<string, number>>;
+  readonly signals: Readonly<Record<string, number>>;
+}
+
+type Ctor<T, A extends unknown[]> = new (...args: A) => T;
+
+
+export interface NativeBinding {
+  init(options: { UVError: new (errno: number, syscall: string) => Error }): void;
+  debugCounts(): { handles: number; uvHandles: number; loops: number };
+  Loop: Ctor<NativeLoop, [isDefault: boolean]>;
+  Timer: Ctor<NativeTimer, [loop: NativeLoop]>;
+  Prepare: Ctor<NativeWatcher, [loop: NativeLoop]>;
+  Check: Ctor<NativeWatcher, [loop: NativeLoop]>;
+  Idle: Ctor<NativeWatcher, [loop: NativeLoop]>;
+  Async: Ctor<NativeAsync, [loop: NativeLoop, callback?: NativeCallback]>;
+  asyncSend(id: number): boolean;
+  Signal: Ctor<NativeSignal, [loop: NativeLoop]>;
+  features: NativeFeatures;
+  errname(errno: number): string;
+  strerror(errno: number): string;
+  codes: Readonly<Record<string, number>>;
+  constants: NativeConstants;
+}
+
+// --- loading ---
+
+function packageRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, 'package.json'))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error('uvkit: cannot find its package.json');
+    dir = parent;
+  }
+  return dir;
+}
+
+function explain(root: string, cause: unknown): Error {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  const target = `${process.platform}-${process.arch}`;
+  const hints: string[] = [];
+  if (process.execArgv.includes('--no-addons') || (process.env.NODE_OPTIONS ?? '').includes('--no-addons')) {
+    hints.push('Node runs with --no-addons, which forbids native addons: remove that flag to use uvkit.');
+  } else if (!existsSync(path.join(root, 'prebuilds', target)) && !existsSync(path.join(root, 'build', 'Release'))) {
+    hints.push(
+      `There is no prebuilt binary for ${target} and no local build.`,
+      'Build from source with `npm rebuild uvkit` (needs python3, make and a C++17 compiler),',
+      'or install on a platform with a prebuild.',
+    );
+  } else {
+    hints.push(
+      'A binary was found but could not be loaded (for example built for another Node or libc).',
+      'Rebuild it for this Node with `npm rebuild uvkit`.',
+    );
+  }
+  return new Error(`uvkit: the native addon could not be loaded: ${reason}\n  ${hints.join('\n  ')}`, { cause });
+}
+
+function load(): NativeBinding {
+  const root = packageRoot();
+  try {
+    // UVKIT_BINDING points at another build of the addon (the sanitizer build in build-cmake/).
+    const override = process.env.UVKIT_BINDING;
+    if (override) return require(path.resolve(override)) as NativeBinding;
+    const nodeGypBuild = require('node-gyp-build') as (dir: string) => unknown;
+    return nodeGypBuild(root) as NativeBinding;
+  } catch (cause) {
+    throw explain(root, cause);
+  }
+}
+
+export const binding: NativeBinding = load();

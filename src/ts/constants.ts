@@ -1,0 +1,17 @@
+/** Constants: run modes, handle types and signal numbers of this platform. */
+import { constants as osConstants } from 'node:os';
+import { binding } from './binding.js';
+
+export type RunMode = 'default' | 'once' | 'nowait';
+
+export const constants = Object.freeze({
+  /** loop.run() modes and their libuv numbers. */
+  runMode: Object.freeze({ ...binding.constants.runMode }),
+  /** libuv handle types (uv_handle_type), as returned by guessHandleType() and friends. */
+  handleType: Object.freeze({ ...binding.constants.handleType }),
+  /** Signal names and numbers (os.constants.signals completed by the C library's own table). */
+  signals: Object.freeze({ ...osConstants.signals, ...binding.constants.signals }) as Readonly<Record<string, number>>,
+});
+
+/** What the running libuv supports (it is Node's own, so it changes with the Node version). */
+export const features = Object.freeze({ ...binding.features });

@@ -1,0 +1,102 @@
+/**
+ * What every handle shares: its loop, `data`, ref/unref, an idempotent close() with callback or
+ * promise, and the dispose symbols. Each handle class is `handleClass(binding.X)` plus its own
+ * methods; the native side keeps the state machine and the lifetime rules (DESIGN.md).
+ */
+import type { NativeHandle } from './binding.js';
+import { invalidArgType } from './errors.js';
+import { Loop } from './loop.js';
+import { validateFunction } from './validate.js';
+
+export interface Handle {
+  readonly loop: Loop;
+  /** Free for the user. */
+  data: unknown;
+  readonly active: boolean;
+  readonly closing: boolean;
+  readonly closed: boolean;
+  ref(): this;
+  unref(): this;
+  hasRef(): boolean;
+  fileno(): number;
+  close(callback: () => void): void;
+  close(): Promise<void>;
+  [Symbol.dispose](): void;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** The loop argument of a handle constructor: omitted means Loop.default(). */
+export function resolveLoop(loop: unknown): Loop {
+  if (loop === undefined) return Loop.default();
+  if (!(loop instanceof Loop)) throw invalidArgType('loop', 'an instance of Loop', loop);
+  return loop;
+}
+
+// Mixin constructors must take `any[]` (TypeScript's rule for mixins).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type NativeHandleClass = new (...args: any[]) => NativeHandle;
+
+export function handleClass<TBase extends NativeHandleClass>(Base: TBase) {
+  abstract class HandleBase extends Base implements Handle {
+    readonly loop: Loop;
+    data: unknown = undefined;
+    #closeCallbacks: Array<() => void> | undefined;
+
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    constructor(...args: any[]) {
+      super(...args);
+      this.loop = args[0] as Loop;
+    }
+
+    /** Closes the handle (idempotent). With a callback it is called once closed; without, a promise. */
+    override close(callback: () => void): void;
+    override close(): Promise<void>;
+    override close(callback?: () => void): void | Promise<void> {
+      if (callback !== undefined) validateFunction(callback, 'callback');
+      let promise: Promise<void> | undefined;
+      const entry = callback ?? undefined;
+      if (this.closed) {
+        if (entry) process.nextTick(() => entry.call(this));
+        else promise = Promise.resolve();
+        return promise;
+      }
+      if (entry === undefined) promise = new Promise<void>((resolve) => this.#onClosed(resolve));
+      else this.#onClosed(entry);
+      return promise;
+    }
+
+    #onClosed(fn: () => void): void {
+      if (this.#closeCallbacks !== undefined) {
+        this.#closeCallbacks.push(fn);
+        return;
+      }
+      this.#closeCallbacks = [fn];
+      if (super.close(() => this.#runCloseCallbacks()) === false) this.#runCloseCallbacks();
+    }
+
+    // Every callback runs even if one throws; the first error propagates (to onError or to
+    // 'uncaughtException'), later ones are rethrown on the next tick so none is lost.
+    #runCloseCallbacks(): void {
+      const callbacks = this.#closeCallbacks ?? [];
+      let first: { error: unknown } | undefined;
+      for (const fn of callbacks) {
+        try {
+          fn.call(this);
+        } catch (error) {
+          if (first === undefined) first = { error };
+          else process.nextTick(() => { throw error; });
+        }
+      }
+      if (first !== undefined) throw first.error;
+    }
+
+    [Symbol.dispose](): void {
+      void this.close();
+    }
+
+    [Symbol.asyncDispose](): Promise<void> {
+      return this.close();
+    }
+  }
+  return HandleBase;
+}

@@ -1,0 +1,15 @@
+/**
+ * uvkit: direct, typed access to libuv from TypeScript, in the spirit of pyuv.
+ * See README.md for the overview and API.md (in the design docs) for the contract.
+ */
+import * as errors from './errors.js';
+
+export { Loop, type LoopMetrics } from './loop.js';
+export type { Handle } from './handle.js';
+export { Timer } from './timer.js';
+export { Prepare, Check, Idle } from './watchers.js';
+export { Async, type AsyncToken } from './async.js';
+export { Signal, type SignalName } from './signal.js';
+export { constants, features, type RunMode } from './constants.js';
+export { errors };
+export { UVError } from './errors.js';

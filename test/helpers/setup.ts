@@ -1,0 +1,43 @@
+// The leak-checking harness (pyuv's TestLoop did the same): after every test, no handle the test
+// created may still be open, every private loop must close cleanly, and every uv handle must be
+// freed once Node's loop has run the pending close callbacks.
+import { afterEach } from 'vitest';
+import { binding } from '../../src/ts/binding.js';
+import '../../src/ts/index.js';
+import { Loop, openPrivateLoops } from '../../src/ts/loop.js';
+
+function describeHandles(handles: readonly { constructor: { name: string } }[]): string {
+  return handles.map((h) => h.constructor.name).join(', ');
+}
+
+async function turnNodeLoop(): Promise<void> {
+  await new Promise((resolve) => setImmediate(resolve));
+}
+
+afterEach(async () => {
+  const problems: string[] = [];
+
+  const open = Loop.default().handles.filter((h) => !h.closing && !h.closed);
+  if (open.length > 0) {
+    problems.push(`the test left ${open.length} handle(s) open on Loop.default(): ${describeHandles(open)}`);
+    for (const h of open) void h.close();
+  }
+
+  for (const loop of openPrivateLoops()) {
+    const live = loop.handles.filter((h) => !h.closing && !h.closed);
+    if (live.length > 0) problems.push(`the test left ${live.length} handle(s) open on a private loop: ${describeHandles(live)}`);
+    try {
+      loop.close();
+    } catch (error) {
+      problems.push(`a private loop did not close cleanly: ${String(error)}`);
+    }
+  }
+
+  for (let i = 0; i < 200 && binding.debugCounts().uvHandles > 0; i++) await turnNodeLoop();
+  const counts = binding.debugCounts();
+  if (counts.handles !== 0 || counts.uvHandles !== 0) {
+    problems.push(`handles still alive after the test: ${JSON.stringify(counts)}`);
+  }
+
+  if (problems.length > 0) throw new Error(`leak check failed:\n  ${problems.join('\n  ')}`);
+});

@@ -5,6 +5,7 @@
       "sources": [
         "src/native/addon.cc",
         "src/native/async.cc",
+        "src/native/box_pool.cc",
         "src/native/embed.cc",
         "src/native/errors.cc",
         "src/native/features.cc",

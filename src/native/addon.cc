@@ -68,6 +68,28 @@ Napi::Value InitBinding(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// setCallback(name, fn): registers the function native code calls for one kind of event.
+Napi::Value SetCallback(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  static const char* const kNames[] = {"close", "timer", "prepare", "check", "idle", "async", "signal"};
+  static_assert(sizeof(kNames) / sizeof(kNames[0]) == static_cast<size_t>(Callback::kCount), "one name per callback");
+  Napi::Function fn;
+  if (!info[0].IsString()) {
+    ThrowInvalidArgType(env, "name", "of type string");
+    return {};
+  }
+  if (!ReadFunction(info, 1, "callback", &fn)) return {};
+  std::string name = info[0].As<Napi::String>().Utf8Value();
+  for (size_t i = 0; i < static_cast<size_t>(Callback::kCount); ++i) {
+    if (name == kNames[i]) {
+      AddonState::Get(env)->callbacks[i] = Napi::Persistent(fn);
+      return env.Undefined();
+    }
+  }
+  ThrowCodedError(env, ErrorKind::kTypeError, "ERR_INVALID_ARG_VALUE", "Unknown callback name: " + name);
+  return {};
+}
+
 // Counters for the test harness: handles not yet closed, uv handles not yet freed, open loops.
 Napi::Value DebugCounts(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -86,6 +108,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   napi_add_async_cleanup_hook(env, AddonState::OnEnvCleanup, state, &state->cleanup_hook);
 
   exports.Set("init", Napi::Function::New(env, InitBinding, "init"));
+  exports.Set("setCallback", Napi::Function::New(env, SetCallback, "setCallback"));
   exports.Set("debugCounts", Napi::Function::New(env, DebugCounts, "debugCounts"));
   exports.Set("Loop", LoopWrap::Define(env));
   exports.Set("Timer", TimerWrap::Define(env));

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "box_pool.h"
 #include "list.h"
 
 namespace uvkit {
@@ -20,6 +21,8 @@ struct AddonState;
 // header, so a libuv callback can always reach the addon state, even after the JS wrapper is gone.
 struct UvHandleHeader {
   virtual ~UvHandleHeader() = default;  // the close callback deletes boxes through the header
+  static void* operator new(std::size_t size) { return AllocateBox(size); }
+  static void operator delete(void* pointer, std::size_t size) { FreeBox(pointer, size); }
   HandleBase* owner = nullptr;  // null once the JS wrapper let go (GC, loop GC or env teardown)
   AddonState* state = nullptr;
 };
@@ -28,6 +31,11 @@ template <typename UvT>
 struct UvBox : UvHandleHeader {
   UvT uv{};
 };
+
+// The JS functions native code calls, registered once by the TS layer (binding.setCallback) and
+// called with the handle as `this`: no reference per handle or per start(), and the TS classes
+// keep each handle's own callback in a private field.
+enum class Callback : int { kClose, kTimer, kPrepare, kCheck, kIdle, kAsync, kSignal, kCount };
 
 struct AddonState {
   explicit AddonState(napi_env e) : env(e) {}
@@ -39,7 +47,7 @@ struct AddonState {
   int64_t live_handles = 0;     // JS-visible handles not yet closed (for the test harness)
 
   Napi::FunctionReference uv_error_ctor;  // errors.UVError, registered by the TS layer
-  Napi::FunctionReference loop_ctor;
+  Napi::FunctionReference callbacks[static_cast<int>(Callback::kCount)];
   LoopWrap* default_loop = nullptr;
 
   // Allocates a box for a uv handle and counts it until FreeBox runs in its close callback.

@@ -29,20 +29,17 @@ AsyncRegistry& Registry() {
 
 void AsyncWrap::OnAsync(uv_async_t* handle) {
   AsyncWrap* self = OwnerOf<AsyncWrap>(handle);
-  if (self == nullptr || self->callback_.IsEmpty()) return;
+  if (self == nullptr) return;
   Napi::Env env = self->Env();
   Napi::HandleScope scope(env);
-  self->Invoke(env, self->callback_, {self->JsObject()});
+  self->Invoke(env, Callback::kAsync, {});
 }
 
 // --- methods ---
 
-// new Async(loop, callback?)
+// new Async(loop): each wake-up calls the registered async callback.
 AsyncWrap::AsyncWrap(const Napi::CallbackInfo& info) : HandleWrap(info) {
   Napi::Env env = info.Env();
-  Napi::Function cb;
-  if (loop_ == nullptr || !ReadOptionalFunction(info, 1, "callback", &cb)) return;
-  if (!cb.IsEmpty()) callback_ = Napi::Persistent(cb);
   if (InitHandle(env, "uv_async_init", [](uv_loop_t* loop, uv_async_t* h) { return uv_async_init(loop, h, OnAsync); })) {
     UpdatePin();  // an Async is active until closed: it stays alive for the threads that may wake it
   }

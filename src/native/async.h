@@ -20,9 +20,7 @@ class AsyncWrap : public HandleWrap<AsyncWrap, uv_async_t> {
  private:
   static void OnAsync(uv_async_t* handle);
   void BeforeClose() override;
-  void ReleaseCallbacks() override { callback_.Reset(); }
 
-  Napi::FunctionReference callback_;
   uint64_t token_id_ = 0;  // 0 until sender() registers the handle
 };
 

@@ -64,12 +64,10 @@ void HandleBase::OnClosed() {
   closing_ = false;
   closed_ = true;
   --state_->live_handles;
-  if (!state_->exiting) {
+  if (!state_->exiting) {  // tell the TS layer, which runs the close callbacks and promises
     Napi::Env env(state_->env);
     Napi::HandleScope scope(env);
-    Napi::FunctionReference cb = std::move(close_cb_);
-    ReleaseCallbacks();
-    if (!cb.IsEmpty()) Invoke(env, cb, {});
+    Invoke(env, Callback::kClose, {});
   }
   DestroyAsyncContext();
   UpdatePin();
@@ -90,22 +88,18 @@ void HandleBase::DestroyAsyncContext() {
   async_context_ = nullptr;
 }
 
-void HandleBase::Invoke(napi_env env, const Napi::FunctionReference& fn, std::initializer_list<napi_value> args) {
+void HandleBase::Invoke(napi_env env, Callback kind, std::initializer_list<napi_value> args) {
+  const Napi::FunctionReference& fn = state_->callbacks[static_cast<int>(kind)];
   napi_value recv = JsObject();
   if (recv == nullptr || fn.IsEmpty()) return;
   loop_->Dispatch(env, this, recv, fn.Value(), args.size(), args.begin());
 }
 
-// close(callback?) -> true when the callback will run, false when the handle was already closed.
-// Idempotent: a handle loop.close() is closing still takes the callback.
+// close(): idempotent; when the close completes the registered close callback runs with `this` =
+// the handle (also for closes that loop.close() started).
 Napi::Value HandleBase::JsClose(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Napi::Function cb;
-  if (!ReadOptionalFunction(info, 0, "callback", &cb)) return {};
-  if (closed_ || uv_ == nullptr) return Napi::Boolean::New(env, false);
-  if (!cb.IsEmpty() && close_cb_.IsEmpty()) close_cb_ = Napi::Persistent(cb);
   StartClose();
-  return Napi::Boolean::New(env, true);
+  return info.Env().Undefined();
 }
 
 Napi::Value HandleBase::JsRef(const Napi::CallbackInfo& info) {

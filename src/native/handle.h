@@ -57,12 +57,10 @@ class HandleBase {
   virtual void SetPinned(bool pinned) = 0;
   // Called just before uv_close: unregister from anything that could still reach the handle.
   virtual void BeforeClose() {}
-  // Drops references to JS callbacks once closed.
-  virtual void ReleaseCallbacks() {}
   // Throws ERR_HANDLE_CLOSED unless open.
   bool CheckOpen(Napi::Env env);
-  // Calls a stored JS callback with `this` = the handle.
-  void Invoke(napi_env env, const Napi::FunctionReference& fn, std::initializer_list<napi_value> args);
+  // Calls the registered callback of this kind with `this` = the handle (see Callback in addon.h).
+  void Invoke(napi_env env, Callback kind, std::initializer_list<napi_value> args);
 
 
  public:
@@ -85,7 +83,6 @@ class HandleBase {
   bool pinned_ = false;
   uint32_t pending_requests_ = 0;
   napi_async_context async_context_ = nullptr;
-  Napi::FunctionReference close_cb_;
 
  private:
   void OnClosed();
@@ -139,9 +136,13 @@ class HandleWrap : public Napi::ObjectWrap<Derived>, public HandleBase {
     return true;
   }
 
+  // Straight Node-API calls: the wrapper may already be collected with its finalizer still queued
+  // (loop.close() can close such handles); node-addon-api's Ref() would then leave an exception.
   void SetPinned(bool pinned) override {
-    if (pinned) this->Ref();
-    else this->Unref();
+    uint32_t count = 0;
+    napi_ref ref = static_cast<napi_ref>(static_cast<Napi::Reference<Napi::Object>&>(*this));
+    if (pinned) napi_reference_ref(this->Env(), ref, &count);
+    else napi_reference_unref(this->Env(), ref, &count);
   }
 
   // close, ref, unref, hasRef, fileno, active, closing, closed: the same on every handle type.

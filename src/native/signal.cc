@@ -16,11 +16,12 @@ void SignalWrap::OnSignal(uv_signal_t* handle, int signum) {
   if (self == nullptr) return;
   Napi::Env env = self->Env();
   Napi::HandleScope scope(env);
-  self->Invoke(env, self->callback_, {Napi::Number::New(env, signum)});
+  self->Invoke(env, Callback::kSignal, {Napi::Number::New(env, signum)});
   self->UpdatePin();  // a one-shot watcher is inactive now
 }
 
 // --- methods ---
+// start(signum) / startOneshot(signum): each delivery calls the registered signal callback.
 
 SignalWrap::SignalWrap(const Napi::CallbackInfo& info) : HandleWrap(info) {
   InitHandle(info.Env(), "uv_signal_init", uv_signal_init);
@@ -28,9 +29,8 @@ SignalWrap::SignalWrap(const Napi::CallbackInfo& info) : HandleWrap(info) {
 
 Napi::Value SignalWrap::StartWith(const Napi::CallbackInfo& info, bool oneshot) {
   Napi::Env env = info.Env();
-  Napi::Function cb;
   int64_t signum = 0;
-  if (!ReadFunction(info, 0, "callback", &cb) || !ReadInt(info, 1, "signum", 1, NSIG - 1, &signum)) return {};
+  if (!ReadInt(info, 0, "signum", 1, NSIG - 1, &signum)) return {};
   if (!CheckOpen(env)) return {};
   int err = oneshot ? uv_signal_start_oneshot(uv(), OnSignal, static_cast<int>(signum))
                     : uv_signal_start(uv(), OnSignal, static_cast<int>(signum));
@@ -38,7 +38,6 @@ Napi::Value SignalWrap::StartWith(const Napi::CallbackInfo& info, bool oneshot) 
     ThrowUVError(env, err, oneshot ? "uv_signal_start_oneshot" : "uv_signal_start");
     return {};
   }
-  callback_ = Napi::Persistent(cb);
   UpdatePin();
   return env.Undefined();
 }

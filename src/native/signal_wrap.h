@@ -20,9 +20,6 @@ class SignalWrap : public HandleWrap<SignalWrap, uv_signal_t> {
  private:
   static void OnSignal(uv_signal_t* handle, int signum);
   Napi::Value StartWith(const Napi::CallbackInfo& info, bool oneshot);
-  void ReleaseCallbacks() override { callback_.Reset(); }
-
-  Napi::FunctionReference callback_;
 };
 
 }  // namespace uvkit

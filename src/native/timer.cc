@@ -10,7 +10,7 @@ void TimerWrap::OnTimer(uv_timer_t* timer) {
   if (self == nullptr) return;
   Napi::Env env = self->Env();
   Napi::HandleScope scope(env);
-  self->Invoke(env, self->callback_, {self->JsObject()});
+  self->Invoke(env, Callback::kTimer, {});
   self->UpdatePin();  // a one-shot timer is inactive now unless the callback restarted it
 }
 
@@ -20,16 +20,14 @@ TimerWrap::TimerWrap(const Napi::CallbackInfo& info) : HandleWrap(info) {
   InitHandle(info.Env(), "uv_timer_init", uv_timer_init);
 }
 
-// start(callback, timeout, repeat)
+// start(timeout, repeat = 0): each expiry calls the registered timer callback.
 Napi::Value TimerWrap::Start(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  Napi::Function cb;
   uint64_t timeout = 0;
   uint64_t repeat = 0;
-  if (!ReadFunction(info, 0, "callback", &cb) || !ReadMillis(info, 1, "timeout", &timeout)) return {};
-  if (!info[2].IsUndefined() && !ReadMillis(info, 2, "repeat", &repeat)) return {};
+  if (!ReadMillis(info, 0, "timeout", &timeout)) return {};
+  if (!info[1].IsUndefined() && !ReadMillis(info, 1, "repeat", &repeat)) return {};
   if (!CheckOpen(env)) return {};
-  callback_ = Napi::Persistent(cb);
   int err = uv_timer_start(uv(), OnTimer, timeout, repeat);
   if (err != 0) {
     ThrowUVError(env, err, "uv_timer_start");

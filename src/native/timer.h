@@ -21,9 +21,6 @@ class TimerWrap : public HandleWrap<TimerWrap, uv_timer_t> {
 
  private:
   static void OnTimer(uv_timer_t* timer);
-  void ReleaseCallbacks() override { callback_.Reset(); }
-
-  Napi::FunctionReference callback_;
 };
 
 }  // namespace uvkit

@@ -11,7 +11,7 @@ void WatcherWrap<Traits>::OnEvent(Uv* handle) {
   if (self == nullptr) return;
   Napi::Env env = self->Env();
   Napi::HandleScope scope(env);
-  self->Invoke(env, self->callback_, {self->JsObject()});
+  self->Invoke(env, Traits::kCallback, {});
   self->UpdatePin();
 }
 
@@ -22,13 +22,11 @@ WatcherWrap<Traits>::WatcherWrap(const Napi::CallbackInfo& info) : HandleWrap<Wa
   this->InitHandle(info.Env(), "uv_init", Traits::Init);
 }
 
-// start(callback); starting again replaces the callback.
+// start(): every loop iteration calls the registered callback of this watcher type.
 template <typename Traits>
 Napi::Value WatcherWrap<Traits>::Start(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  Napi::Function cb;
-  if (!ReadFunction(info, 0, "callback", &cb) || !this->CheckOpen(env)) return {};
-  callback_ = Napi::Persistent(cb);
+  if (!this->CheckOpen(env)) return {};
   Traits::Start(this->uv(), OnEvent);
   this->UpdatePin();
   return env.Undefined();

@@ -8,6 +8,7 @@ namespace uvkit {
 struct PrepareTraits {
   using Uv = uv_prepare_t;
   static constexpr const char* kName = "Prepare";
+  static constexpr Callback kCallback = Callback::kPrepare;
   static constexpr napi_type_tag kTag = {0x75766b6974507270ULL, 0x0000000000000003ULL};
   static int Init(uv_loop_t* loop, Uv* h) { return uv_prepare_init(loop, h); }
   static int Start(Uv* h, uv_prepare_cb cb) { return uv_prepare_start(h, cb); }
@@ -17,6 +18,7 @@ struct PrepareTraits {
 struct CheckTraits {
   using Uv = uv_check_t;
   static constexpr const char* kName = "Check";
+  static constexpr Callback kCallback = Callback::kCheck;
   static constexpr napi_type_tag kTag = {0x75766b6974436b6bULL, 0x0000000000000004ULL};
   static int Init(uv_loop_t* loop, Uv* h) { return uv_check_init(loop, h); }
   static int Start(Uv* h, uv_check_cb cb) { return uv_check_start(h, cb); }
@@ -26,6 +28,7 @@ struct CheckTraits {
 struct IdleTraits {
   using Uv = uv_idle_t;
   static constexpr const char* kName = "Idle";
+  static constexpr Callback kCallback = Callback::kIdle;
   static constexpr napi_type_tag kTag = {0x75766b697449646cULL, 0x0000000000000005ULL};
   static int Init(uv_loop_t* loop, Uv* h) { return uv_idle_init(loop, h); }
   static int Start(Uv* h, uv_idle_cb cb) { return uv_idle_start(h, cb); }
@@ -47,9 +50,6 @@ class WatcherWrap : public HandleWrap<WatcherWrap<Traits>, typename Traits::Uv> 
 
  private:
   static void OnEvent(Uv* handle);
-  void ReleaseCallbacks() override { callback_.Reset(); }
-
-  Napi::FunctionReference callback_;
 };
 
 using PrepareWrap = WatcherWrap<PrepareTraits>;

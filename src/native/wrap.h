@@ -1,8 +1,9 @@
 // Method and accessor glue for every ObjectWrap class of the addon.
 //
-// node-addon-api's own InstanceMethod trusts `this`: a method taken from one class and called on an
-// object of another (`Timer.prototype.start.call(loop)`) would reinterpret foreign memory. These
-// wrappers first check the object's Node-API type tag, so the raw binding cannot be crashed that way.
+// Methods: napi_define_class gives them a V8 signature, so V8 itself rejects a receiver that was not
+// made by the class ("Illegal invocation") and napi_unwrap can be trusted. Accessors get no such
+// check (`Object.getOwnPropertyDescriptor(Timer.prototype, 'active').get.call(loop)`), so they first
+// check the object's Node-API type tag: the raw binding cannot be made to reinterpret foreign memory.
 #pragma once
 
 #include <napi.h>
@@ -26,11 +27,22 @@ T* UnwrapThis(const Napi::CallbackInfo& info) {
 template <typename T, auto M>
 napi_value CheckedMethod(napi_env env, napi_callback_info cbinfo) {
   Napi::CallbackInfo info(env, cbinfo);
-  T* self = UnwrapThis<T>(info);
-  if (self == nullptr) return nullptr;
+  T* self = Napi::ObjectWrap<T>::Unwrap(info.This().As<Napi::Object>());  // receiver checked by V8
+  if (self == nullptr) {
+    ThrowInvalidThis(env, T::kClassName);
+    return nullptr;
+  }
   Napi::Value result = (self->*M)(info);
   self->AfterJsCall();
   return result;
+}
+
+template <typename T, auto M>
+napi_value CheckedGetter(napi_env env, napi_callback_info cbinfo) {
+  Napi::CallbackInfo info(env, cbinfo);
+  T* self = UnwrapThis<T>(info);
+  if (self == nullptr) return nullptr;
+  return (self->*M)(info);
 }
 
 template <typename T, auto M>
@@ -50,12 +62,12 @@ Napi::ClassPropertyDescriptor<T> Method(const char* name) {
 
 template <typename T, auto G>
 Napi::ClassPropertyDescriptor<T> Getter(const char* name) {
-  return napi_property_descriptor{name, nullptr, nullptr, &CheckedMethod<T, G>, nullptr, nullptr, napi_configurable, nullptr};
+  return napi_property_descriptor{name, nullptr, nullptr, &CheckedGetter<T, G>, nullptr, nullptr, napi_configurable, nullptr};
 }
 
 template <typename T, auto G, auto S>
 Napi::ClassPropertyDescriptor<T> Accessor(const char* name) {
-  return napi_property_descriptor{name, nullptr, nullptr, &CheckedMethod<T, G>, &CheckedSetter<T, S>, nullptr, napi_configurable, nullptr};
+  return napi_property_descriptor{name, nullptr, nullptr, &CheckedGetter<T, G>, &CheckedSetter<T, S>, nullptr, napi_configurable, nullptr};
 }
 
 }  // namespace uvkit

@@ -13,7 +13,17 @@ export interface AsyncToken {
   readonly uvkitAsync: number;
 }
 
+const nativeSender = binding.Async.prototype.sender;
+
 export class Async extends handleClass(binding.Async) {
+  #callback: ((handle: Async) => void) | undefined;
+
+  static {
+    binding.setCallback('async', function (this: Async) {
+      if (#callback in this) this.#callback?.call(this, this);
+    });
+  }
+
   /** `new Async(loop?, callback?)`; the loop may be omitted: `new Async(callback)`. */
   constructor(loop?: Loop | ((handle: Async) => void), callback?: (handle: Async) => void) {
     if (typeof loop === 'function' && callback === undefined) {
@@ -21,12 +31,13 @@ export class Async extends handleClass(binding.Async) {
       loop = undefined;
     }
     if (callback !== undefined && typeof callback !== 'function') throw invalidArgType('callback', 'of type function', callback);
-    super(resolveLoop(loop), callback);
+    super(resolveLoop(loop));
+    this.#callback = callback;
   }
 
   /** A token other threads pass to {@link Async.send}. */
-  override sender(): AsyncToken {
-    return Object.freeze({ uvkitAsync: super.sender() as number });
+  sender(): AsyncToken {
+    return Object.freeze({ uvkitAsync: nativeSender.call(this) });
   }
 
   /** Wakes the Async behind `token` from any thread. False (and harmless) once it has closed. */

@@ -18,9 +18,9 @@ const require = createRequire(import.meta.url);
 export type NativeCallback = { bivariant(...args: unknown[]): unknown }['bivariant'];
 
 export interface NativeHandle {
-  /** Returns false when the handle was already closed (the callback is then not kept). The TS
-   * layer returns a promise instead, hence `unknown`. */
-  close(callback?: () => void): unknown;
+  /** Idempotent. When the close completes, the registered 'close' callback runs with `this` = the
+   * handle. The TS layer returns a promise instead, hence `unknown`. */
+  close(): unknown;
   ref(): this;
   unref(): this;
   hasRef(): boolean;
@@ -50,7 +50,6 @@ export interface NativeLoop {
 }
 
 export interface NativeTimer extends NativeHandle {
-  start(callback: NativeCallback, timeout: number, repeat?: number): void;
   stop(): void;
   again(): void;
   repeat: number;
@@ -58,19 +57,14 @@ export interface NativeTimer extends NativeHandle {
 }
 
 export interface NativeWatcher extends NativeHandle {
-  start(callback: NativeCallback): void;
   stop(): void;
 }
 
 export interface NativeAsync extends NativeHandle {
   send(): void;
-  /** The registry id of this handle (a number); the TS layer wraps it in a token. */
-  sender(): unknown;
 }
 
 export interface NativeSignal extends NativeHandle {
-  start(callback: NativeCallback, signum: number | string): void;
-  startOneshot(callback: NativeCallback, signum: number | string): void;
   stop(): void;
   readonly signum: number;
 }
@@ -95,18 +89,33 @@ export interface NativeConstants {
 
 type Ctor<T, A extends unknown[]> = new (...args: A) => T;
 
+/**
+ * A native class whose prototype also has methods the TS class replaces with another signature
+ * (Timer#start takes the callback in TS, only times natively). Instances are typed without them;
+ * the TS layer calls them through the prototype: `nativeStart.call(this, timeout, repeat)`.
+ */
+export interface NativeClass<T, A extends unknown[], Replaced> {
+  new (...args: A): T;
+  readonly prototype: T & Replaced;
+}
+
+
+export type CallbackName = 'close' | 'timer' | 'prepare' | 'check' | 'idle' | 'async' | 'signal';
 
 export interface NativeBinding {
   init(options: { UVError: new (errno: number, syscall: string) => Error }): void;
+  /** Registers the function native code calls (with `this` = the handle) for one kind of event. */
+  setCallback(name: CallbackName, callback: NativeCallback): void;
   debugCounts(): { handles: number; uvHandles: number; loops: number };
   Loop: Ctor<NativeLoop, [isDefault: boolean]>;
-  Timer: Ctor<NativeTimer, [loop: NativeLoop]>;
-  Prepare: Ctor<NativeWatcher, [loop: NativeLoop]>;
-  Check: Ctor<NativeWatcher, [loop: NativeLoop]>;
-  Idle: Ctor<NativeWatcher, [loop: NativeLoop]>;
-  Async: Ctor<NativeAsync, [loop: NativeLoop, callback?: NativeCallback]>;
+  Timer: NativeClass<NativeTimer, [loop: NativeLoop], { start(timeout: number, repeat?: number): void }>;
+  Prepare: NativeClass<NativeWatcher, [loop: NativeLoop], { start(): void }>;
+  Check: NativeClass<NativeWatcher, [loop: NativeLoop], { start(): void }>;
+  Idle: NativeClass<NativeWatcher, [loop: NativeLoop], { start(): void }>;
+  /** sender() returns this handle's registry id, which the TS layer wraps in a token. */
+  Async: NativeClass<NativeAsync, [loop: NativeLoop], { sender(): number }>;
   asyncSend(id: number): boolean;
-  Signal: Ctor<NativeSignal, [loop: NativeLoop]>;
+  Signal: NativeClass<NativeSignal, [loop: NativeLoop], { start(signum: number): void; startOneshot(signum: number): void }>;
   features: NativeFeatures;
   errname(errno: number): string;
   strerror(errno: number): string;

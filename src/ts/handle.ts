@@ -3,7 +3,7 @@
  * promise, and the dispose symbols. Each handle class is `handleClass(binding.X)` plus its own
  * methods; the native side keeps the state machine and the lifetime rules (DESIGN.md).
  */
-import type { NativeHandle } from './binding.js';
+import { binding, type NativeHandle } from './binding.js';
 import { invalidArgType } from './errors.js';
 import { Loop } from './loop.js';
 import { validateFunction } from './validate.js';
@@ -32,15 +32,29 @@ export function resolveLoop(loop: unknown): Loop {
   return loop;
 }
 
+const kClosed = Symbol('uvkit.closed');
+
+interface ClosedNotifiable {
+  [kClosed](): void;
+}
+
+// Native code calls this once a handle's close completed, whoever started the close.
+binding.setCallback('close', function (this: Partial<ClosedNotifiable>) {
+  this[kClosed]?.();
+});
+
 // Mixin constructors must take `any[]` (TypeScript's rule for mixins).
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type NativeHandleClass = new (...args: any[]) => NativeHandle;
 
 export function handleClass<TBase extends NativeHandleClass>(Base: TBase) {
-  abstract class HandleBase extends Base implements Handle {
+  abstract class HandleBase extends Base implements Handle, ClosedNotifiable {
     readonly loop: Loop;
     data: unknown = undefined;
-    #closeCallbacks: Array<() => void> | undefined;
+    // One callback is kept as is; an array only once a second close() call adds another.
+    #onClose: (() => void) | Array<() => void> | undefined = undefined;
+    #closeRequested = false;
+    #closed = false;
 
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     constructor(...args: any[]) {
@@ -53,31 +67,39 @@ export function handleClass<TBase extends NativeHandleClass>(Base: TBase) {
     override close(): Promise<void>;
     override close(callback?: () => void): void | Promise<void> {
       if (callback !== undefined) validateFunction(callback, 'callback');
-      let promise: Promise<void> | undefined;
-      const entry = callback ?? undefined;
-      if (this.closed) {
-        if (entry) process.nextTick(() => entry.call(this));
-        else promise = Promise.resolve();
-        return promise;
+      if (this.#closed) {
+        if (callback === undefined) return Promise.resolve();
+        process.nextTick(() => callback.call(this));
+        return;
       }
-      if (entry === undefined) promise = new Promise<void>((resolve) => this.#onClosed(resolve));
-      else this.#onClosed(entry);
+      let promise: Promise<void> | undefined;
+      if (callback === undefined) promise = new Promise<void>((resolve) => this.#addCloseCallback(resolve));
+      else this.#addCloseCallback(callback);
+      if (!this.#closeRequested) {
+        this.#closeRequested = true;
+        super.close();
+      }
       return promise;
     }
 
-    #onClosed(fn: () => void): void {
-      if (this.#closeCallbacks !== undefined) {
-        this.#closeCallbacks.push(fn);
-        return;
-      }
-      this.#closeCallbacks = [fn];
-      if (super.close(() => this.#runCloseCallbacks()) === false) this.#runCloseCallbacks();
+    #addCloseCallback(fn: () => void): void {
+      const current = this.#onClose;
+      if (current === undefined) this.#onClose = fn;
+      else if (Array.isArray(current)) current.push(fn);
+      else this.#onClose = [current, fn];
     }
 
-    // Every callback runs even if one throws; the first error propagates (to onError or to
+    // Every close callback runs even if one throws; the first error propagates (to onError or to
     // 'uncaughtException'), later ones are rethrown on the next tick so none is lost.
-    #runCloseCallbacks(): void {
-      const callbacks = this.#closeCallbacks ?? [];
+    [kClosed](): void {
+      this.#closed = true;
+      const callbacks = this.#onClose;
+      this.#onClose = undefined;
+      if (callbacks === undefined) return;
+      if (!Array.isArray(callbacks)) {
+        callbacks.call(this);
+        return;
+      }
       let first: { error: unknown } | undefined;
       for (const fn of callbacks) {
         try {

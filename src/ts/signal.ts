@@ -21,20 +21,32 @@ export function signalNumber(signal: unknown, name = 'signum'): number {
   return signal;
 }
 
+const { start: nativeStart, startOneshot: nativeStartOneshot } = binding.Signal.prototype;
+
 export class Signal extends handleClass(binding.Signal) {
+  #callback: ((this: this, signum: number) => void) | undefined = undefined;
+
+  static {
+    binding.setCallback('signal', function (this: Signal, signum: unknown) {
+      if (#callback in this) this.#callback?.call(this, signum as number);
+    });
+  }
+
   constructor(loop?: Loop) {
     super(resolveLoop(loop));
   }
 
   /** Calls `callback(signum)` each time the signal arrives, until stop(). */
-  override start(callback: (this: this, signum: number) => void, signum: SignalName): void {
+  start(callback: (this: this, signum: number) => void, signum: SignalName): void {
     validateFunction(callback, 'callback');
-    super.start(callback, signalNumber(signum));
+    nativeStart.call(this, signalNumber(signum));
+    this.#callback = callback;
   }
 
   /** Like start(), but stops itself after the first delivery. */
-  override startOneshot(callback: (this: this, signum: number) => void, signum: SignalName): void {
+  startOneshot(callback: (this: this, signum: number) => void, signum: SignalName): void {
     validateFunction(callback, 'callback');
-    super.startOneshot(callback, signalNumber(signum));
+    nativeStartOneshot.call(this, signalNumber(signum));
+    this.#callback = callback;
   }
 }

@@ -4,17 +4,28 @@ import { handleClass, resolveLoop } from './handle.js';
 import type { Loop } from './loop.js';
 import { validateFunction, validateMillis } from './validate.js';
 
+const nativeStart = binding.Timer.prototype.start;
+
 export class Timer extends handleClass(binding.Timer) {
+  #callback: ((timer: this) => void) | undefined = undefined;
+
+  static {
+    binding.setCallback('timer', function (this: Timer) {
+      if (#callback in this) this.#callback?.call(this, this);
+    });
+  }
+
   constructor(loop?: Loop) {
     super(resolveLoop(loop));
   }
 
   /** Calls `callback(timer)` after `timeout` ms, then every `repeat` ms if repeat > 0. */
-  override start(callback: (timer: this) => void, timeout: number, repeat = 0): void {
+  start(callback: (timer: this) => void, timeout: number, repeat = 0): void {
     validateFunction(callback, 'callback');
     validateMillis(timeout, 'timeout');
     validateMillis(repeat, 'repeat');
-    super.start(callback, timeout, repeat);
+    nativeStart.call(this, timeout, repeat);
+    this.#callback = callback;
   }
 
   /** Restarts a repeating timer with its repeat as timeout; UVError EINVAL if never started. */

@@ -2,25 +2,35 @@
  * Loop watchers: Prepare runs right before the loop polls for I/O, Check right after, and an
  * active Idle keeps the loop polling without blocking.
  */
-import { binding } from './binding.js';
+import { binding, type CallbackName } from './binding.js';
 import { handleClass, resolveLoop } from './handle.js';
 import type { Loop } from './loop.js';
 import { validateFunction } from './validate.js';
 
-function watcherClass(Native: typeof binding.Prepare) {
+function watcherClass(Native: typeof binding.Prepare, event: CallbackName) {
+  const nativeStart = Native.prototype.start;
   return class Watcher extends handleClass(Native) {
+    #callback: ((handle: this) => void) | undefined = undefined;
+
+    static {
+      binding.setCallback(event, function (this: Watcher) {
+        if (#callback in this) this.#callback?.call(this, this);
+      });
+    }
+
     constructor(loop?: Loop) {
       super(resolveLoop(loop));
     }
 
     /** Calls `callback(handle)` once per loop iteration until stop(). Restarting replaces it. */
-    override start(callback: (handle: this) => void): void {
+    start(callback: (handle: this) => void): void {
       validateFunction(callback, 'callback');
-      super.start(callback);
+      nativeStart.call(this);
+      this.#callback = callback;
     }
   };
 }
 
-export class Prepare extends watcherClass(binding.Prepare) {}
-export class Check extends watcherClass(binding.Check) {}
-export class Idle extends watcherClass(binding.Idle) {}
+export class Prepare extends watcherClass(binding.Prepare, 'prepare') {}
+export class Check extends watcherClass(binding.Check, 'check') {}
+export class Idle extends watcherClass(binding.Idle, 'idle') {}

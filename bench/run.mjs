@@ -1,0 +1,98 @@
+// npm run bench: uvkit against Node's builtins on the same work, measured in one run.
+// Every measurement is a fresh child process; uvkit and Node alternate (order flipped each round);
+// the table shows medians of BENCH_REPS rounds (default 5) with min-max, and the ratio of medians.
+// Results also go to bench/results/latest.json. Progress goes to stderr.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+const here = path.dirname(new URL(import.meta.url).pathname);
+const reps = Number(process.env.BENCH_REPS ?? 5);
+const only = process.argv.slice(2);
+
+// ratio > 1 means uvkit is better (faster or more per second).
+const workloads = [
+  {
+    name: '1e6 timers, Timer on Loop.default() vs setTimeout',
+    unit: 'timers/s',
+    uvkit: ['workloads/timers.mjs', '--impl', 'uvkit'],
+    node: ['workloads/timers.mjs', '--impl', 'node'],
+  },
+  {
+    name: '1e6 timers, Timer on a private loop run() vs setTimeout',
+    unit: 'timers/s',
+    uvkit: ['workloads/timers.mjs', '--impl', 'uvkit-private'],
+    node: ['workloads/timers.mjs', '--impl', 'node'],
+  },
+  {
+    name: 'Timer start+stop vs setTimeout+clearTimeout',
+    unit: 'pairs/s',
+    uvkit: ['workloads/timer-pair.mjs', '--impl', 'uvkit'],
+    node: ['workloads/timer-pair.mjs', '--impl', 'node'],
+  },
+  {
+    name: 'Async send->callback (private loop) vs setImmediate chain',
+    unit: 'wakeups/s',
+    uvkit: ['workloads/async-wakeup.mjs', '--impl', 'uvkit'],
+    node: ['workloads/async-wakeup.mjs', '--impl', 'node'],
+  },
+].filter((w) => only.length === 0 || only.some((o) => w.name.toLowerCase().includes(o.toLowerCase())));
+
+function measure(args) {
+  const result = spawnSync(process.execPath, ['--expose-gc', ...args], { cwd: here, encoding: 'utf8', timeout: 300_000 });
+  const line = result.stdout.split('\n').find((l) => l.startsWith('RESULT '));
+  if (result.status !== 0 || !line) {
+    throw new Error(`bench child failed (${args.join(' ')}): status ${result.status}\n${result.stderr}`);
+  }
+  return JSON.parse(line.slice(7)).value;
+}
+
+function median(values) {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+function fmt(n) {
+  if (n >= 1e6) return `${(n / 1e6).toFixed(2)}M`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)}k`;
+  return n.toFixed(1);
+}
+
+const samples = workloads.map(() => ({ uvkit: [], node: [] }));
+const total = reps * workloads.length * 2;
+let done = 0;
+for (let r = 0; r < reps; r++) {
+  workloads.forEach((w, i) => {
+    const order = r % 2 === 0 ? ['uvkit', 'node'] : ['node', 'uvkit'];
+    for (const impl of order) {
+      process.stderr.write(`\r[bench] round ${r + 1}/${reps}  ${++done}/${total}  ${w.name.slice(0, 50).padEnd(50)}`);
+      samples[i][impl].push(measure(w[impl]));
+    }
+  });
+}
+process.stderr.write('\n');
+
+const rows = workloads.map((w, i) => {
+  const u = samples[i].uvkit;
+  const n = samples[i].node;
+  return {
+    workload: w.name,
+    unit: w.unit,
+    uvkit: { median: median(u), min: Math.min(...u), max: Math.max(...u), samples: u },
+    node: { median: median(n), min: Math.min(...n), max: Math.max(...n), samples: n },
+    ratio: median(u) / median(n),
+  };
+});
+
+console.log(`\nuvkit vs Node builtins (node ${process.version}, libuv ${process.versions.uv}, ${reps} rounds, medians [min-max]; ratio > 1: uvkit better)\n`);
+console.log('| workload | unit | uvkit | node | ratio |');
+console.log('|---|---|---|---|---|');
+for (const r of rows) {
+  const cell = (s) => `${fmt(s.median)} [${fmt(s.min)}-${fmt(s.max)}]`;
+  console.log(`| ${r.workload} | ${r.unit} | ${cell(r.uvkit)} | ${cell(r.node)} | ${r.ratio.toFixed(2)}x |`);
+}
+mkdirSync(path.join(here, 'results'), { recursive: true });
+const out = path.join(here, 'results', 'latest.json');
+writeFileSync(out, JSON.stringify({ node: process.version, uv: process.versions.uv, reps, date: new Date().toISOString(), rows }, null, 2));
+console.log(`\nresults: ${path.relative(process.cwd(), out)}`);

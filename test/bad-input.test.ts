@@ -1,0 +1,907 @@
+// Bad input to every public function and constructor (API.md: Loop, Handle, Loop watchers, Errors):
+// wrong types, out-of-range numbers, unknown signals, closed handles and loops. Each case asserts the
+// exact error class and `code` (DESIGN.md "Errors") and that nothing happened: a rejected call has
+// no side effect (a rejected start() leaves the handle inactive, a rejected constructor creates no
+// handle). reliability.md §2.3 lists the values.
+import fc from 'fast-check';
+import { inspect } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { binding } from '../src/ts/binding.js';
+import { Async, Check, Idle, Loop, Prepare, Signal, Timer, UVError, constants, errors } from '../src/ts/index.js';
+import type { AsyncToken, Handle } from '../src/ts/index.js';
+
+// ---------------------------------------------------------------------------------------------
+// helpers
+
+const NO_THROW = Symbol('no throw');
+
+type ErrorClass = ErrorConstructor | TypeErrorConstructor | RangeErrorConstructor | typeof UVError;
+
+function capture(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  return NO_THROW;
+}
+
+function codeOf(value: unknown): unknown {
+  return typeof value === 'object' && value !== null ? (value as { code?: unknown }).code : undefined;
+}
+
+function className(value: unknown): string {
+  if (typeof value !== 'object' || value === null) return String(value);
+  return (value as { constructor?: { name?: string } }).constructor?.name ?? '?';
+}
+
+/** The call throws an instance of exactly `cls` (not a subclass) with `code`. */
+function expectError(fn: () => unknown, cls: ErrorClass, code: string): unknown {
+  const error = capture(fn);
+  expect(error, 'expected the call to throw').not.toBe(NO_THROW);
+  expect(className(error), `class of ${inspect(error)}`).toBe(cls.name);
+  expect(Object.getPrototypeOf(error)).toBe(cls.prototype);
+  expect(codeOf(error), `code of ${inspect(error)}`).toBe(code);
+  return error;
+}
+
+function label(value: unknown): string {
+  if (typeof value === 'symbol') return value.toString();
+  if (typeof value === 'function') return value.name ? `function ${value.name}` : 'function';
+  if (typeof value === 'bigint') return `${value}n`;
+  return inspect(value, { depth: 0, breakLength: Infinity });
+}
+
+function cases(values: readonly unknown[]): Array<{ label: string; value: unknown }> {
+  return values.map((value) => ({ label: label(value), value }));
+}
+
+/** Calls `object[method](...args)` with arguments TypeScript would reject. */
+function invoke(object: object, method: string | symbol, ...args: unknown[]): unknown {
+  const fn: unknown = Reflect.get(object, method);
+  if (typeof fn !== 'function') throw new Error(`no method ${String(method)}`);
+  return Reflect.apply(fn, object, args) as unknown;
+}
+
+/** `object[property] = value` with a value TypeScript would reject. */
+function assign(object: object, property: string, value: unknown): void {
+  Reflect.set(object, property, value);
+}
+
+function construct(ctor: unknown, ...args: unknown[]): unknown {
+  if (typeof ctor !== 'function') throw new Error('not a constructor');
+  return Reflect.construct(ctor, args) as unknown;
+}
+
+/** Runs fn with a private loop that is closed afterwards, whatever happens. */
+function withLoop<T>(fn: (loop: Loop) => T): T {
+  const loop = new Loop();
+  try {
+    return fn(loop);
+  } finally {
+    loop.close();
+  }
+}
+
+function counts(): { handles: number; uvHandles: number } {
+  const { handles, uvHandles } = binding.debugCounts();
+  return { handles, uvHandles };
+}
+
+const noop = (): void => {};
+
+// ---------------------------------------------------------------------------------------------
+// value tables
+
+const notFunction = [undefined, null, true, 'str', 1, 1n, Symbol('s'), {}, [], new String('f'), Object.create(null)];
+const notFunctionOptional = notFunction.filter((v) => v !== undefined);
+const notNumber = [undefined, null, true, '1', '', 1n, Symbol('n'), {}, [], () => 1, new Number(1)];
+const badMillis = [-1, -0.5, 2 ** 53, Infinity, -Infinity, NaN, Number.MAX_VALUE];
+const notLoop = [null, true, 'str', 0, 1n, Symbol('l'), {}, [], new Date(0), Object.create(null), noop];
+const notLoopForAsync = notLoop.filter((v) => typeof v !== 'function'); // a function there is the callback
+const badSignalNumbers = [0, -1, 4096, 65, 1.5, NaN, Infinity, -Infinity, 2 ** 53, -(2 ** 31)];
+const unknownSignalNames = ['SIGFOO', 'sigint', 'SIGINT ', '', 'INT', 'toString', '__proto__', 'constructor', 'hasOwnProperty', 'SIGINT\0'];
+const notSignal = [undefined, null, true, 1n, Symbol('sig'), {}, [], noop, new String('SIGINT'), new Number(2)];
+
+type HandleFactory = (loop?: Loop) => Handle;
+
+interface HandleKind {
+  name: string;
+  make: HandleFactory;
+  Ctor: unknown;
+  /** Every call of this kind's own API (besides the Handle base), as they would be made on an open handle. */
+  calls: Array<[string, (h: Handle) => unknown]>;
+}
+
+const asTimer = (h: Handle): Timer => h as Timer;
+const asSignal = (h: Handle): Signal => h as Signal;
+const asAsync = (h: Handle): Async => h as Async;
+const asWatcher = (h: Handle): Prepare => h as Prepare;
+
+const watcherCalls: HandleKind['calls'] = [
+  ['start(cb)', (h) => asWatcher(h).start(noop)],
+  ['stop()', (h) => asWatcher(h).stop()],
+];
+
+const kinds: HandleKind[] = [
+  {
+    name: 'Timer',
+    make: (loop) => new Timer(loop),
+    Ctor: Timer,
+    calls: [
+      ['start(cb, 1)', (h) => asTimer(h).start(noop, 1)],
+      ['stop()', (h) => asTimer(h).stop()],
+      ['again()', (h) => asTimer(h).again()],
+      ['repeat (get)', (h) => asTimer(h).repeat],
+      ['repeat = 5', (h) => (asTimer(h).repeat = 5)],
+      ['dueIn (get)', (h) => asTimer(h).dueIn],
+    ],
+  },
+  { name: 'Prepare', make: (loop) => new Prepare(loop), Ctor: Prepare, calls: watcherCalls },
+  { name: 'Check', make: (loop) => new Check(loop), Ctor: Check, calls: watcherCalls },
+  { name: 'Idle', make: (loop) => new Idle(loop), Ctor: Idle, calls: watcherCalls },
+  {
+    name: 'Async',
+    make: (loop) => new Async(loop, noop),
+    Ctor: Async,
+    calls: [
+      ['send()', (h) => asAsync(h).send()],
+      ['sender()', (h) => asAsync(h).sender()],
+    ],
+  },
+  {
+    name: 'Signal',
+    make: (loop) => new Signal(loop),
+    Ctor: Signal,
+    calls: [
+      ["start(cb, 'SIGUSR2')", (h) => asSignal(h).start(noop, 'SIGUSR2')],
+      ["startOneshot(cb, 'SIGUSR2')", (h) => asSignal(h).startOneshot(noop, 'SIGUSR2')],
+      ['stop()', (h) => asSignal(h).stop()],
+      ['signum (get)', (h) => asSignal(h).signum],
+    ],
+  },
+];
+
+const baseCalls: HandleKind['calls'] = [
+  ['ref()', (h) => h.ref()],
+  ['unref()', (h) => h.unref()],
+  ['hasRef()', (h) => h.hasRef()],
+  ['fileno()', (h) => h.fileno()],
+];
+
+// ---------------------------------------------------------------------------------------------
+// Loop
+
+describe('Loop: bad input', () => {
+  it.each(cases([true, 'x', {}, null, 1n, Symbol('a')]))('new Loop($label) ignores the argument and makes a private loop', ({ value }) => {
+    const loop = construct(Loop, value) as Loop;
+    try {
+      expect(loop).toBeInstanceOf(Loop);
+      expect(loop.isDefault).toBe(false);
+      expect(loop).not.toBe(Loop.default());
+      expect(loop.closed).toBe(false);
+    } finally {
+      loop.close();
+    }
+  });
+
+  it.each(cases([null, true, false, 0, 1, 2, 1n, Symbol('m'), {}, [], noop, new String('once')]))(
+    'run($label) throws TypeError ERR_INVALID_ARG_TYPE',
+    ({ value }) => {
+      withLoop((loop) => {
+        expectError(() => invoke(loop, 'run', value), TypeError, 'ERR_INVALID_ARG_TYPE');
+      });
+    },
+  );
+
+  it.each(cases(['', 'DEFAULT', 'Once', 'wait', 'nowait ', 'toString', '__proto__', 'constructor', 'hasOwnProperty', 'default\0']))(
+    'run($label) throws TypeError ERR_INVALID_ARG_VALUE',
+    ({ value }) => {
+      withLoop((loop) => {
+        expectError(() => invoke(loop, 'run', value), TypeError, 'ERR_INVALID_ARG_VALUE');
+      });
+    },
+  );
+
+  it('run() accepts undefined and the three mode names', () => {
+    withLoop((loop) => {
+      expect(loop.run()).toBe(false);
+      expect(invoke(loop, 'run', undefined)).toBe(false);
+      for (const mode of ['default', 'once', 'nowait'] as const) expect(loop.run(mode)).toBe(false);
+    });
+  });
+
+  it('a rejected run() mode runs nothing', () => {
+    withLoop((loop) => {
+      const timer = new Timer(loop);
+      let calls = 0;
+      timer.start(() => calls++, 0);
+      expectError(() => invoke(loop, 'run', 'sometimes'), TypeError, 'ERR_INVALID_ARG_VALUE');
+      expectError(() => invoke(loop, 'run', 0), TypeError, 'ERR_INVALID_ARG_TYPE');
+      expect(calls).toBe(0);
+      expect(timer.active).toBe(true);
+      loop.run();
+      expect(calls).toBe(1);
+    });
+  });
+
+  it.each(cases([5, 'x', true, {}, [], 1n, Symbol('e'), new Date(0)]))('onError = $label throws TypeError ERR_INVALID_ARG_TYPE and keeps the handler', ({ value }) => {
+    withLoop((loop) => {
+      const handler = (): void => {};
+      loop.onError = handler;
+      expectError(() => assign(loop, 'onError', value), TypeError, 'ERR_INVALID_ARG_TYPE');
+      expect(loop.onError).toBe(handler);
+    });
+  });
+
+  it('onError accepts null and undefined (both clear it)', () => {
+    withLoop((loop) => {
+      loop.onError = noop;
+      loop.onError = null;
+      expect(loop.onError).toBeNull();
+      loop.onError = noop;
+      assign(loop, 'onError', undefined);
+      expect(loop.onError).toBeNull();
+    });
+  });
+
+  it('argument-less methods ignore extra arguments of any type', () => {
+    withLoop((loop) => {
+      const junk = [Symbol('j'), {}, -1, 'x', 1n];
+      expect(typeof invoke(loop, 'now', ...junk)).toBe('number');
+      expect(invoke(loop, 'updateTime', ...junk)).toBeUndefined();
+      expect(typeof invoke(loop, 'backendFd', ...junk)).toBe('number');
+      expect(typeof invoke(loop, 'backendTimeout', ...junk)).toBe('number');
+      expect(typeof (invoke(loop, 'metrics', ...junk) as { idleTime: unknown }).idleTime).toBe('number');
+      expect(invoke(loop, 'stop', ...junk)).toBeUndefined();
+    });
+  });
+
+  describe('on Node’s loop (Loop.default())', () => {
+    it.each([
+      ['run()', (l: Loop) => l.run()],
+      ["run('nowait')", (l: Loop) => l.run('nowait')],
+      ['stop()', (l: Loop) => l.stop()],
+      ['close()', (l: Loop) => l.close()],
+      ['embed()', (l: Loop) => l.embed()],
+    ] as const)('%s throws Error ERR_LOOP_EXTERNAL', (_name, call) => {
+      const loop = Loop.default();
+      expectError(() => call(loop), Error, 'ERR_LOOP_EXTERNAL');
+      expect(loop.closed).toBe(false);
+    });
+
+    it('[Symbol.dispose]() leaves it open', () => {
+      const loop = Loop.default();
+      loop[Symbol.dispose]();
+      expect(loop.closed).toBe(false);
+    });
+  });
+
+  describe('a closed loop', () => {
+    const closedCalls: Array<[string, (l: Loop) => unknown]> = [
+      ['run()', (l) => l.run()],
+      ["run('once')", (l) => l.run('once')],
+      ["run('nowait')", (l) => l.run('nowait')],
+      ['stop()', (l) => l.stop()],
+      ['now()', (l) => l.now()],
+      ['updateTime()', (l) => l.updateTime()],
+      ['backendFd()', (l) => l.backendFd()],
+      ['backendTimeout()', (l) => l.backendTimeout()],
+      ['metrics()', (l) => l.metrics()],
+      ['embed()', (l) => l.embed()],
+      ['unembed()', (l) => l.unembed()],
+    ];
+
+    it.each(closedCalls)('%s throws Error ERR_LOOP_CLOSED', (_name, call) => {
+      const loop = new Loop();
+      loop.close();
+      expectError(() => call(loop), Error, 'ERR_LOOP_CLOSED');
+      expect(loop.closed).toBe(true);
+    });
+
+    it('close() again is a no-op; state getters still answer', () => {
+      const loop = new Loop();
+      loop.close();
+      expect(() => loop.close()).not.toThrow();
+      expect(() => loop[Symbol.dispose]()).not.toThrow();
+      expect(loop.closed).toBe(true);
+      expect(loop.alive).toBe(false);
+      expect(loop.isDefault).toBe(false);
+      expect(loop.handles).toEqual([]);
+    });
+
+    it('a bad mode is still reported as a bad argument on a closed loop', () => {
+      const loop = new Loop();
+      loop.close();
+      expectError(() => invoke(loop, 'run', 7), TypeError, 'ERR_INVALID_ARG_TYPE');
+    });
+
+    it.each(kinds)('new $name(closedLoop) throws Error ERR_LOOP_CLOSED and creates nothing', ({ make }) => {
+      const loop = new Loop();
+      loop.close();
+      const before = counts();
+      expectError(() => make(loop), Error, 'ERR_LOOP_CLOSED');
+      expect(counts()).toEqual(before);
+      expect(loop.handles).toEqual([]);
+    });
+
+    it.each(kinds)('new $name(loop) from a close callback while loop.close() runs throws ERR_LOOP_CLOSED', ({ make }) => {
+      const loop = new Loop();
+      const timer = new Timer(loop);
+      let error: unknown = NO_THROW;
+      timer.close(() => {
+        error = capture(() => make(loop));
+      });
+      loop.close();
+      expect(className(error)).toBe('Error');
+      expect(codeOf(error)).toBe('ERR_LOOP_CLOSED');
+    });
+  });
+
+  describe('calls from inside the loop’s own callbacks', () => {
+    it.each([
+      ['run()', (l: Loop) => l.run()],
+      ["run('nowait')", (l: Loop) => l.run('nowait')],
+      ['close()', (l: Loop) => l.close()],
+      ['embed()', (l: Loop) => l.embed()],
+    ] as const)('%s throws Error ERR_LOOP_RUNNING and the loop goes on', (_name, call) => {
+      withLoop((loop) => {
+        const timer = new Timer(loop);
+        let error: unknown = NO_THROW;
+        timer.start(() => {
+          error = capture(() => call(loop));
+        }, 0);
+        expect(loop.run()).toBe(false);
+        expect(className(error)).toBe('Error');
+        expect(codeOf(error)).toBe('ERR_LOOP_RUNNING');
+        expect(loop.closed).toBe(false);
+      });
+    });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Handle constructors
+
+describe('handle constructors: the loop argument', () => {
+  const forged = (): unknown[] => [Object.create(Loop.prototype), Object.create(Loop.default())];
+
+  for (const kind of kinds) {
+    const values = kind.name === 'Async' ? notLoopForAsync : notLoop;
+    it.each(cases(values))(`new ${kind.name}($label) throws TypeError ERR_INVALID_ARG_TYPE and creates nothing`, ({ value }) => {
+      const before = counts();
+      const defaultHandles = Loop.default().handles.length;
+      expectError(() => construct(kind.Ctor, value), TypeError, 'ERR_INVALID_ARG_TYPE');
+      expect(counts()).toEqual(before);
+      expect(Loop.default().handles.length).toBe(defaultHandles);
+    });
+
+    it(`new ${kind.name}(forged Loop) is rejected natively with ERR_INVALID_ARG_TYPE`, () => {
+      for (const fake of forged()) {
+        const before = counts();
+        expectError(() => construct(kind.Ctor, fake), TypeError, 'ERR_INVALID_ARG_TYPE');
+        expect(counts()).toEqual(before);
+      }
+    });
+
+    it(`new ${kind.name}(raw binding Loop) throws ERR_INVALID_ARG_TYPE`, () => {
+      const raw = new binding.Loop(false);
+      try {
+        const before = counts();
+        expectError(() => construct(kind.Ctor, raw), TypeError, 'ERR_INVALID_ARG_TYPE');
+        expect(counts()).toEqual(before);
+      } finally {
+        raw.close();
+      }
+    });
+
+    it(`new ${kind.name}() is on Loop.default()`, async () => {
+      const handle = kind.make();
+      try {
+        expect(handle.loop).toBe(Loop.default());
+        expect(Loop.default().handles).toContain(handle);
+      } finally {
+        await handle.close();
+      }
+    });
+  }
+
+  it.each(cases(notFunctionOptional))('new Async(loop, $label) throws TypeError ERR_INVALID_ARG_TYPE and creates nothing', ({ value }) => {
+    withLoop((loop) => {
+      const before = counts();
+      expectError(() => construct(Async, loop, value), TypeError, 'ERR_INVALID_ARG_TYPE');
+      expect(counts()).toEqual(before);
+      expect(loop.handles).toEqual([]);
+    });
+  });
+
+  it('new Async(fn, fn) (a function as the loop) throws ERR_INVALID_ARG_TYPE', () => {
+    const before = counts();
+    expectError(() => construct(Async, noop, noop), TypeError, 'ERR_INVALID_ARG_TYPE');
+    expect(counts()).toEqual(before);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Handle base methods, on every kind
+
+describe('Handle base: bad input and closed handles', () => {
+  for (const kind of kinds) {
+    describe(kind.name, () => {
+      it.each(cases(notFunctionOptional))('close($label) throws TypeError ERR_INVALID_ARG_TYPE and does not close', ({ value }) => {
+        withLoop((loop) => {
+          const handle = kind.make(loop);
+          expectError(() => invoke(handle, 'close', value), TypeError, 'ERR_INVALID_ARG_TYPE');
+          expect(handle.closing).toBe(false);
+          expect(handle.closed).toBe(false);
+          expect(loop.handles).toContain(handle);
+        });
+      });
+
+      it('fileno() on a handle without an fd throws UVError EBADF', () => {
+        withLoop((loop) => {
+          const handle = kind.make(loop);
+          const error = expectError(() => handle.fileno(), UVError, 'EBADF') as UVError;
+          expect(error.errno).toBe(errors.codes.EBADF);
+          expect(typeof error.syscall).toBe('string');
+        });
+      });
+
+      it('ref/unref/hasRef ignore extra arguments and return what API.md says', () => {
+        withLoop((loop) => {
+          const handle = kind.make(loop);
+          expect(invoke(handle, 'unref', Symbol('x'), {})).toBe(handle);
+          expect(invoke(handle, 'hasRef', 1n)).toBe(false);
+          expect(invoke(handle, 'ref', null)).toBe(handle);
+          expect(handle.hasRef()).toBe(true);
+        });
+      });
+
+      const states: Array<[string, (loop: Loop) => Promise<Handle>]> = [
+        [
+          'closing (close() called, callback pending)',
+          async (loop) => {
+            const h = kind.make(loop);
+            void h.close();
+            expect(h.closing || h.closed).toBe(true);
+            return h;
+          },
+        ],
+        [
+          'closed',
+          async (loop) => {
+            const h = kind.make(loop);
+            const closed = h.close();
+            loop.run();
+            await closed;
+            expect(h.closed).toBe(true);
+            return h;
+          },
+        ],
+        [
+          'closed by loop.close()',
+          async () => {
+            const other = new Loop();
+            const h = kind.make(other);
+            other.close();
+            expect(h.closed).toBe(true);
+            return h;
+          },
+        ],
+      ];
+
+      for (const [state, reach] of states) {
+        it.each([...baseCalls, ...kind.calls])(`%s on a ${state} handle throws Error ERR_HANDLE_CLOSED`, async (_name, call) => {
+          const loop = new Loop();
+          try {
+            const handle = await reach(loop);
+            expectError(() => call(handle), Error, 'ERR_HANDLE_CLOSED');
+            expect(handle.active).toBe(false);
+          } finally {
+            loop.close();
+          }
+        });
+
+        it(`close() on a ${state} handle is idempotent (promise and callback forms)`, async () => {
+          const loop = new Loop();
+          try {
+            const handle = await reach(loop);
+            let called = 0;
+            const promise = handle.close();
+            handle.close(() => called++);
+            loop.run();
+            await promise;
+            await new Promise((resolve) => setImmediate(resolve));
+            expect(called).toBe(1);
+            expect(handle.closed).toBe(true);
+          } finally {
+            loop.close();
+          }
+        });
+      }
+    });
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
+// Timer
+
+describe('Timer: bad input', () => {
+  it.each(cases(notFunction))('start($label, 1) throws TypeError ERR_INVALID_ARG_TYPE; timer stays inactive', ({ value }) => {
+    withLoop((loop) => {
+      const timer = new Timer(loop);
+      expectError(() => invoke(timer, 'start', value, 1), TypeError, 'ERR_INVALID_ARG_TYPE');
+      expect(timer.active).toBe(false);
+      expect(timer.hasRef()).toBe(true);
+    });
+  });
+
+  it.each(cases(notNumber))('start(cb, $label) throws TypeError ERR_INVALID_ARG_TYPE; timer stays inactive', ({ value }) => {
+    withLoop((loop) => {
+      const timer = new Timer(loop);
+      expectError(() => invoke(timer, 'start', noop, value), TypeError, 'ERR_INVALID_ARG_TYPE');
+      expect(timer.active).toBe(false);
+    });
+  });
+
+  it.each(cases(badMillis))('start(cb, $label) throws RangeError ERR_OUT_OF_RANGE; timer stays inactive', ({ value }) => {
+    withLoop((loop) => {
+      const timer = new Timer(loop);
+      expectError(() => invoke(timer, 'start', noop, value), RangeError, 'ERR_OUT_OF_RANGE');
+      expect(timer.active).toBe(false);
+    });
+  });
+
+  it.each(cases(notNumber.filter((v) => v !== undefined)))('start(cb, 1, $label) throws TypeError ERR_INVALID_ARG_TYPE', ({ value }) => {
+    withLoop((loop) => {
+      const timer = new Timer(loop);
+      expectError(() => invoke(timer, 'start', noop, 1, value), TypeError, 'ERR_INVALID_ARG_TYPE');
+      expect(timer.active).toBe(false);
+      expect(timer.repeat).toBe(0);
+    });
+  });
+
+  it.each(cases(badMillis))('start(cb, 1, $label) throws RangeError ERR_OUT_OF_RANGE', ({ value }) => {
+    withLoop((loop) => {
+      const timer = new Timer(loop);
+      expectError(() => invoke(timer, 'start', noop, 1, value), RangeError, 'ERR_OUT_OF_RANGE');
+      expect(timer.active).toBe(false);
+      expect(timer.repeat).toBe(0);
+    });
+  });
+
+  it('accepts fractions (rounded up), 0 and 2^53-1, and an explicit undefined repeat', () => {
+    withLoop((loop) => {
+      const timer = new Timer(loop);
+      timer.start(noop, 1.5, 2.5);
+      expect(timer.active).toBe(true);
+      expect(timer.repeat).toBe(3);
+      timer.start(noop, Number.MAX_SAFE_INTEGER, undefined);
+      expect(timer.active).toBe(true);
+      expect(timer.repeat).toBe(0);
+      timer.start(noop, 0, Number.MAX_SAFE_INTEGER);
+      expect(timer.repeat).toBe(Number.MAX_SAFE_INTEGER);
+      timer.stop();
+      expect(timer.active).toBe(false);
+    });
+  });
+
+  it('a rejected restart keeps the running timer, its callback and its repeat', () => {
+    withLoop((loop) => {
+      const timer = new Timer(loop);
+      const fired: string[] = [];
+      timer.start(() => {
+        fired.push('first');
+        timer.stop();
+      }, 1, 7);
+      expectError(() => invoke(timer, 'start', () => fired.push('second'), -1), RangeError, 'ERR_OUT_OF_RANGE');
+      expectError(() => invoke(timer, 'start', () => fired.push('third'), 1, 'x'), TypeError, 'ERR_INVALID_ARG_TYPE');
+      expectError(() => invoke(timer, 'start', 'not a function', 1), TypeError, 'ERR_INVALID_ARG_TYPE');
+      expect(timer.active).toBe(true);
+      expect(timer.repeat).toBe(7);
+      loop.run();
+      expect(fired).toEqual(['first']);
+    });
+  });
+
+  it.each(cases(notNumber))('repeat = $label throws TypeError ERR_INVALID_ARG_TYPE and keeps the repeat', ({ value }) => {
+    withLoop((loop) => {
+      const timer = new Timer(loop);
+      timer.repeat = 5;
+      expectError(() => assign(timer, 'repeat', value), TypeError, 'ERR_INVALID_ARG_TYPE');
+      expect(timer.repeat).toBe(5);
+    });
+  });
+
+  it.each(cases(badMillis))('repeat = $label throws RangeError ERR_OUT_OF_RANGE and keeps the repeat', ({ value }) => {
+    withLoop((loop) => {
+      const timer = new Timer(loop);
+      timer.repeat = 5;
+      expectError(() => assign(timer, 'repeat', value), RangeError, 'ERR_OUT_OF_RANGE');
+      expect(timer.repeat).toBe(5);
+    });
+  });
+
+  it('again() on a timer never started throws UVError EINVAL and starts nothing', () => {
+    withLoop((loop) => {
+      const timer = new Timer(loop);
+      timer.repeat = 10;
+      const error = expectError(() => timer.again(), UVError, 'EINVAL') as UVError;
+      expect(error.syscall).toBe('uv_timer_again');
+      expect(timer.active).toBe(false);
+    });
+  });
+
+  it('stop() and again() ignore extra arguments', () => {
+    withLoop((loop) => {
+      const timer = new Timer(loop);
+      timer.start(noop, 1000, 1000);
+      expect(invoke(timer, 'stop', 'x', -1)).toBeUndefined();
+      expect(timer.active).toBe(false);
+      expect(invoke(timer, 'again', Symbol('x'))).toBeUndefined();
+      expect(timer.active).toBe(true);
+    });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Prepare, Check, Idle
+
+describe.each([
+  { name: 'Prepare', make: (loop: Loop) => new Prepare(loop) },
+  { name: 'Check', make: (loop: Loop) => new Check(loop) },
+  { name: 'Idle', make: (loop: Loop) => new Idle(loop) },
+])('$name: bad input', ({ make }) => {
+  it.each(cases(notFunction))('start($label) throws TypeError ERR_INVALID_ARG_TYPE; stays inactive', ({ value }) => {
+    withLoop((loop) => {
+      const watcher = make(loop);
+      expectError(() => invoke(watcher, 'start', value), TypeError, 'ERR_INVALID_ARG_TYPE');
+      expect(watcher.active).toBe(false);
+    });
+  });
+
+  it('a rejected restart keeps the running callback', () => {
+    withLoop((loop) => {
+      const watcher = make(loop);
+      const calls: string[] = [];
+      watcher.start(() => {
+        calls.push('first');
+        watcher.stop();
+      });
+      expectError(() => invoke(watcher, 'start', 42), TypeError, 'ERR_INVALID_ARG_TYPE');
+      expect(watcher.active).toBe(true);
+      // Prepare/Check/Idle fire only while the loop iterates; a 1 ms timer bounds the poll (a loop
+      // whose only other handle is a Check would block in poll forever).
+      const timer = new Timer(loop);
+      timer.start(noop, 1);
+      loop.run();
+      expect(calls).toEqual(['first']);
+    });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Async
+
+describe('Async: bad input', () => {
+  const wrongTypeTokens = [
+    undefined, null, 5, 'x', true, 1n, Symbol('t'), [], {}, noop, new Number(1),
+    { uvkitAsync: '1' }, { uvkitAsync: 1n }, { uvkitAsync: null }, { uvkitAsync: {} }, { uvkitasync: 1 },
+    { uvkitAsync: new Number(1) },
+  ];
+  const outOfRangeIds = [0, -1, -0, 1.5, NaN, Infinity, -Infinity, 2 ** 53, 2 ** 64, -(2 ** 53)];
+
+  it.each(cases(wrongTypeTokens))('Async.send($label) throws TypeError ERR_INVALID_ARG_TYPE', ({ value }) => {
+    expectError(() => Reflect.apply(Async.send, Async, [value]) as unknown, TypeError, 'ERR_INVALID_ARG_TYPE');
+  });
+
+  it.each(cases(outOfRangeIds))('Async.send({ uvkitAsync: $label }) throws RangeError ERR_OUT_OF_RANGE', ({ value }) => {
+    expectError(() => Async.send({ uvkitAsync: value as number }), RangeError, 'ERR_OUT_OF_RANGE');
+  });
+
+  it.each(cases([2 ** 53 - 1, 123456789, 2 ** 31, 2 ** 32 + 1]))('Async.send({ uvkitAsync: $label }) (forged, in range) returns false', ({ value }) => {
+    expect(Async.send({ uvkitAsync: value as number })).toBe(false);
+  });
+
+  it('a token whose getter throws propagates that error (no crash)', () => {
+    const boom = new Error('getter');
+    const token = Object.defineProperty({}, 'uvkitAsync', {
+      get() {
+        throw boom;
+      },
+    });
+    expect(capture(() => Async.send(token as AsyncToken))).toBe(boom);
+  });
+
+  it('a real token wakes its handle, survives structuredClone, and is a harmless false once closed', () => {
+    const loop = new Loop();
+    let calls = 0;
+    const handle = new Async(loop, () => {
+      calls++;
+      handle.close();
+    });
+    const token = handle.sender();
+    expect(Async.send(structuredClone(token))).toBe(true);
+    expect(Async.send({ ...token, extra: 1 } as AsyncToken)).toBe(true);
+    loop.run();
+    expect(calls).toBe(1);
+    expect(handle.closed).toBe(true);
+    expect(Async.send(token)).toBe(false);
+    loop.close();
+    expect(Async.send(token)).toBe(false);
+  });
+
+  it('a token of a handle closed by loop.close() returns false', () => {
+    const loop = new Loop();
+    const handle = new Async(loop);
+    const token = handle.sender();
+    loop.close();
+    expect(Async.send(token)).toBe(false);
+  });
+
+  it('fast-check: Async.send(anything) returns false or throws a coded TypeError/RangeError', () => {
+    const tokenArb = fc.oneof(
+      fc.anything({ withBigInt: true, withBoxedValues: true, withNullPrototype: true, withTypedArray: true }),
+      fc.record({ uvkitAsync: fc.oneof(fc.double(), fc.integer(), fc.bigInt(), fc.string()) }),
+    );
+    fc.assert(
+      fc.property(tokenArb, (token) => {
+        const outcome = capture(() => {
+          const result = Reflect.apply(Async.send, Async, [token]) as unknown;
+          if (result !== false) throw new Error(`returned ${inspect(result)}`);
+        });
+        if (outcome === NO_THROW) return;
+        expect(['TypeError', 'RangeError']).toContain(className(outcome));
+        expect(['ERR_INVALID_ARG_TYPE', 'ERR_OUT_OF_RANGE']).toContain(codeOf(outcome));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Signal
+
+describe('Signal: bad input', () => {
+  const starts = ['start', 'startOneshot'] as const;
+
+  for (const method of starts) {
+    describe(method, () => {
+      it.each(cases(notFunction))(`${method}($label, 'SIGUSR2') throws TypeError ERR_INVALID_ARG_TYPE`, ({ value }) => {
+        withLoop((loop) => {
+          const signal = new Signal(loop);
+          expectError(() => invoke(signal, method, value, 'SIGUSR2'), TypeError, 'ERR_INVALID_ARG_TYPE');
+          expect(signal.active).toBe(false);
+          expect(signal.signum).toBe(0);
+        });
+      });
+
+      it.each(cases(unknownSignalNames))(`${method}(cb, $label) throws TypeError ERR_UNKNOWN_SIGNAL`, ({ value }) => {
+        withLoop((loop) => {
+          const signal = new Signal(loop);
+          expectError(() => invoke(signal, method, noop, value), TypeError, 'ERR_UNKNOWN_SIGNAL');
+          expect(signal.active).toBe(false);
+        });
+      });
+
+      it.each(cases(badSignalNumbers))(`${method}(cb, $label) throws RangeError ERR_OUT_OF_RANGE`, ({ value }) => {
+        withLoop((loop) => {
+          const signal = new Signal(loop);
+          expectError(() => invoke(signal, method, noop, value), RangeError, 'ERR_OUT_OF_RANGE');
+          expect(signal.active).toBe(false);
+        });
+      });
+
+      it.each(cases(notSignal))(`${method}(cb, $label) throws TypeError ERR_INVALID_ARG_TYPE`, ({ value }) => {
+        withLoop((loop) => {
+          const signal = new Signal(loop);
+          expectError(() => invoke(signal, method, noop, value), TypeError, 'ERR_INVALID_ARG_TYPE');
+          expect(signal.active).toBe(false);
+        });
+      });
+
+      it.runIf(process.platform !== 'win32').each(cases(['SIGKILL', 'SIGSTOP', constants.signals.SIGKILL, constants.signals.SIGSTOP]))(
+        `${method}(cb, $label) throws UVError EINVAL from libuv; stays inactive`,
+        ({ value }) => {
+          withLoop((loop) => {
+            const signal = new Signal(loop);
+            const error = expectError(() => invoke(signal, method, noop, value), UVError, 'EINVAL') as UVError;
+            expect(error.errno).toBe(errors.codes.EINVAL);
+            expect(error.syscall).toMatch(/signal_start/);
+            expect(signal.active).toBe(false);
+            expect(signal.signum).toBe(0);
+          });
+        },
+      );
+
+      it(`a rejected ${method} keeps a running watcher on its signal`, () => {
+        withLoop((loop) => {
+          const signal = new Signal(loop);
+          signal.start(noop, 'SIGUSR2');
+          expectError(() => invoke(signal, method, noop, 'SIGFOO'), TypeError, 'ERR_UNKNOWN_SIGNAL');
+          expectError(() => invoke(signal, method, noop, 0), RangeError, 'ERR_OUT_OF_RANGE');
+          expect(signal.active).toBe(true);
+          expect(signal.signum).toBe(constants.signals.SIGUSR2);
+        });
+      });
+    });
+  }
+
+  it('a name and its number are both accepted', () => {
+    withLoop((loop) => {
+      const signal = new Signal(loop);
+      signal.start(noop, 'SIGUSR2');
+      expect(signal.signum).toBe(constants.signals.SIGUSR2);
+      signal.startOneshot(noop, constants.signals.SIGUSR1 ?? 10);
+      expect(signal.signum).toBe(constants.signals.SIGUSR1);
+      signal.stop();
+      expect(signal.active).toBe(false);
+    });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Property-based: any argument to any public method either works or throws a coded error
+
+describe('fast-check: public methods with arbitrary arguments', () => {
+  const anyArb = fc.oneof(
+    fc.anything({ maxDepth: 1, withBigInt: true, withBoxedValues: true, withNullPrototype: true, withTypedArray: true }),
+    fc.constantFrom<unknown>(noop, Symbol('s'), -1, 0, 1, 1.5, NaN, Infinity, 2 ** 53, 'SIGFOO', 'once', null, undefined),
+  );
+  const argsArb = fc.array(anyArb, { maxLength: 4 });
+  const allowedCodes = new Set(['ERR_INVALID_ARG_TYPE', 'ERR_INVALID_ARG_VALUE', 'ERR_OUT_OF_RANGE', 'ERR_UNKNOWN_SIGNAL', 'ERR_LOOP_RUNNING', 'ERR_LOOP_EXTERNAL']);
+  // Dangerous-but-valid signal numbers would install real handlers in this test worker.
+  const safeSignal = (args: unknown[]): unknown[] => {
+    const [cb, sig, ...rest] = args;
+    const risky = (typeof sig === 'number' && Number.isInteger(sig) && sig >= 1 && sig <= 64) || (typeof sig === 'string' && Object.hasOwn(constants.signals, sig));
+    return risky ? [cb, 'SIGUSR2', ...rest] : args;
+  };
+
+  const targets: Array<{ name: string; make: (loop: Loop) => object; methods: string[] }> = [
+    { name: 'Loop', make: (loop) => loop, methods: ['run', 'stop', 'now', 'updateTime', 'backendFd', 'backendTimeout', 'metrics', 'unembed'] },
+    { name: 'Timer', make: (loop) => new Timer(loop), methods: ['start', 'stop', 'again', 'ref', 'unref', 'hasRef', 'fileno'] },
+    { name: 'Prepare', make: (loop) => new Prepare(loop), methods: ['start', 'stop'] },
+    { name: 'Check', make: (loop) => new Check(loop), methods: ['start', 'stop'] },
+    { name: 'Idle', make: (loop) => new Idle(loop), methods: ['start', 'stop'] },
+    { name: 'Async', make: (loop) => new Async(loop), methods: ['send', 'sender'] },
+    { name: 'Signal', make: (loop) => new Signal(loop), methods: ['start', 'startOneshot', 'stop'] },
+  ];
+
+  it.each(targets)('$name', ({ name, make, methods }) => {
+    withLoop((loop) => {
+      const object = make(loop);
+      fc.assert(
+        fc.property(fc.constantFrom(...methods), argsArb, (method, args) => {
+          const callArgs = name === 'Signal' ? safeSignal(args) : args;
+          // A blocking run() could wait on the handle: unref it first.
+          if (method === 'run' && object instanceof Loop) for (const h of object.handles) if (!h.closed) h.unref();
+          const outcome = capture(() => invoke(object, method, ...callArgs));
+          if (outcome === NO_THROW) return;
+          if (outcome instanceof UVError) return; // libuv's own answer (EINVAL for SIGKILL, again() unstarted)
+          expect(outcome).toBeInstanceOf(Error);
+          expect(allowedCodes, `${name}.${method}(${callArgs.map(label).join(', ')}) threw ${inspect(outcome)}`).toContain(codeOf(outcome));
+        }),
+        { numRuns: 300 },
+      );
+    });
+  });
+
+  it('handle constructors', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...kinds), argsArb, (kind, args) => {
+        const loopless = args.filter((a) => a !== undefined);
+        const before = counts();
+        const outcome = capture(() => {
+          const handle = construct(kind.Ctor, ...loopless) as Handle;
+          // valid only when the first argument was a Loop (or a callback for Async): close it again
+          void handle.close();
+        });
+        if (outcome === NO_THROW) return;
+        expect(className(outcome)).toBe('TypeError');
+        expect(codeOf(outcome)).toBe('ERR_INVALID_ARG_TYPE');
+        expect(counts()).toEqual(before);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});

@@ -1,0 +1,530 @@
+// The RAW binding (the addon without the TS layer) must re-check everything: DESIGN.md says the C++
+// layer "re-checks state and arguments (the raw binding must never abort the process, whatever it
+// is called with)". The .node file can be required directly, so this is a public surface too.
+//
+// - Deterministic checks run here: wrong receivers for every method and accessor of every class,
+//   constructors with garbage, and the argument re-checks the TS layer normally does first.
+// - The fast-check sweep (fc.anything() and a pool of interesting values in every argument
+//   position, every receiver kind) runs in child processes, one per export (test/fixtures/
+//   raw-sweep.mjs), because a crash would kill this worker. Each must exit 0 with its count.
+// - Crash-prone scenarios found by reading the code run in their own child processes as well.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { inspect } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { binding } from '../src/ts/binding.js';
+import { Loop } from '../src/ts/index.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const fixture = path.join(root, 'test/fixtures/raw-sweep.mjs');
+const distBinding = pathToFileURL(path.join(root, 'dist/binding.js')).href;
+const distErrors = pathToFileURL(path.join(root, 'dist/errors.js')).href;
+
+const NO_THROW = Symbol('no throw');
+
+function capture(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  return NO_THROW;
+}
+
+function codeOf(value: unknown): unknown {
+  return typeof value === 'object' && value !== null ? (value as { code?: unknown }).code : undefined;
+}
+
+function describeValue(value: unknown): string {
+  if (typeof value === 'symbol') return value.toString();
+  if (typeof value === 'function') return `[function ${value.name}]`;
+  try {
+    return inspect(value, { depth: 0, showProxy: true, breakLength: Infinity });
+  } catch {
+    return '<value>';
+  }
+}
+
+/** A coded error: an Error with a non-empty string `code`. */
+function isCodedError(value: unknown): boolean {
+  return value instanceof Error && typeof codeOf(value) === 'string' && String(codeOf(value)).length > 0;
+}
+
+function counts(): { handles: number; uvHandles: number; loops: number } {
+  return binding.debugCounts();
+}
+
+// The exports, seen generically (the typed interface lists only what the TS layer uses).
+const raw = binding as unknown as Record<string, unknown>;
+type AnyClass = new (...args: unknown[]) => object;
+const classNames = Object.keys(raw).filter((k) => typeof raw[k] === 'function' && /^[A-Z]/.test(k));
+const functionNames = Object.keys(raw).filter((k) => typeof raw[k] === 'function' && !/^[A-Z]/.test(k));
+const handleClassNames = classNames.filter((k) => k !== 'Loop');
+
+function cls(name: string): AnyClass {
+  const value = raw[name];
+  if (typeof value !== 'function') throw new Error(`binding.${name} is not a class`);
+  return value as AnyClass;
+}
+
+interface Member {
+  className: string;
+  key: string;
+  kind: 'method' | 'get' | 'set';
+  fn: (...args: unknown[]) => unknown;
+}
+
+function membersOf(name: string): Member[] {
+  const proto = cls(name).prototype as object;
+  const members: Member[] = [];
+  for (const key of Reflect.ownKeys(proto)) {
+    if (key === 'constructor' || typeof key === 'symbol') continue;
+    const d = Object.getOwnPropertyDescriptor(proto, key);
+    if (d === undefined) continue;
+    if (typeof d.value === 'function') members.push({ className: name, key, kind: 'method', fn: d.value as Member['fn'] });
+    if (d.get) members.push({ className: name, key, kind: 'get', fn: d.get as Member['fn'] });
+    if (d.set) members.push({ className: name, key, kind: 'set', fn: d.set as Member['fn'] });
+  }
+  return members;
+}
+
+/** One live instance of each class, on a private raw loop; close() closes them all. */
+function rawWorld(): { instances: Map<string, object>; loop: object; close: () => void } {
+  const LoopClass = cls('Loop');
+  const loop = new LoopClass(false);
+  const instances = new Map<string, object>([['Loop', loop]]);
+  for (const name of handleClassNames) instances.set(name, new (cls(name))(loop));
+  return {
+    instances,
+    loop,
+    close: () => {
+      (Reflect.get(loop, 'close') as () => void).call(loop);
+    },
+  };
+}
+
+function wrongReceivers(name: string, instances: Map<string, object>): Array<[string, unknown]> {
+  const list: Array<[string, unknown]> = [
+    ['undefined', undefined],
+    ['null', null],
+    ['5', 5],
+    ["'x'", 'x'],
+    ['Symbol()', Symbol('this')],
+    ['1n', 1n],
+    ['{}', {}],
+    ['[]', []],
+    ['a function', () => {}],
+    [`${name}.prototype`, cls(name).prototype],
+    [`Object.create(${name}.prototype)`, Object.create(cls(name).prototype as object)],
+    ['a Proxy that throws', new Proxy({}, { get: () => { throw new Error('trap'); }, getPrototypeOf: () => { throw new Error('trap'); } })],
+  ];
+  for (const [other, instance] of instances) if (other !== name) list.push([`a ${other}`, instance]);
+  return list;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+describe('raw binding: exports', () => {
+  it('has the classes and functions the TS layer is built on', () => {
+    for (const name of ['Loop', 'Timer', 'Prepare', 'Check', 'Idle', 'Async', 'Signal']) expect(classNames).toContain(name);
+    for (const name of ['init', 'debugCounts', 'asyncSend', 'errname', 'strerror']) expect(functionNames).toContain(name);
+    for (const name of ['features', 'codes', 'constants']) expect(typeof raw[name]).toBe('object');
+  });
+});
+
+describe('raw binding: wrong `this`', () => {
+  for (const name of classNames) {
+    it(`${name}: every getter and setter rejects a foreign receiver with TypeError ERR_INVALID_THIS`, () => {
+      const world = rawWorld();
+      try {
+        const failures: string[] = [];
+        for (const member of membersOf(name).filter((m) => m.kind !== 'method')) {
+          for (const [what, receiver] of wrongReceivers(name, world.instances)) {
+            const error = capture(() => (member.kind === 'get' ? member.fn.call(receiver) : member.fn.call(receiver, 1)));
+            if (!(error instanceof TypeError) || codeOf(error) !== 'ERR_INVALID_THIS') {
+              failures.push(`${member.kind} ${name}.${member.key} on ${what}: ${error === NO_THROW ? 'no throw' : describeValue(error)}`);
+            }
+          }
+        }
+        expect(failures).toEqual([]);
+      } finally {
+        world.close();
+      }
+    });
+
+    it(`${name}: every getter works on its own instance`, () => {
+      const world = rawWorld();
+      try {
+        const self = world.instances.get(name);
+        const failures: string[] = [];
+        for (const member of membersOf(name).filter((m) => m.kind === 'get')) {
+          const error = capture(() => member.fn.call(self));
+          if (error !== NO_THROW && !isCodedError(error)) failures.push(`${name}.${member.key}: ${describeValue(error)}`);
+        }
+        expect(failures).toEqual([]);
+        expect(Reflect.get(self as object, 'closed')).toBe(false);
+      } finally {
+        world.close();
+      }
+    });
+
+    it(`${name}: every method called on a foreign receiver throws an Error with a code`, () => {
+      const world = rawWorld();
+      try {
+        const failures: string[] = [];
+        for (const member of membersOf(name).filter((m) => m.kind === 'method')) {
+          for (const [what, receiver] of wrongReceivers(name, world.instances)) {
+            const error = capture(() => member.fn.call(receiver));
+            if (!isCodedError(error)) {
+              failures.push(`${name}.prototype.${member.key}.call(${what}): ${error === NO_THROW ? 'no throw' : describeValue(error)}`);
+            }
+          }
+        }
+        expect(failures, `${failures.length} call(s) without a coded error, e.g.\n${failures.slice(0, 5).join('\n')}`).toEqual([]);
+      } finally {
+        world.close();
+      }
+    });
+  }
+});
+
+describe('raw binding: constructors', () => {
+  it('every class called without `new` throws an Error with a code', () => {
+    const failures: string[] = [];
+    for (const name of classNames) {
+      for (const args of [[], [false], [{}]]) {
+        const error = capture(() => Reflect.apply(cls(name), undefined, args) as unknown);
+        if (!isCodedError(error)) failures.push(`${name}(${args.map(describeValue).join(', ')}): ${describeValue(error)}`);
+      }
+    }
+    expect(failures, failures.join('\n')).toEqual([]);
+  });
+
+  it.each(handleClassNames)('new binding.%s(garbage) throws TypeError ERR_INVALID_ARG_TYPE and creates nothing', (name) => {
+    const garbage: unknown[] = [undefined, null, true, 0, 'loop', 1n, Symbol('l'), {}, [], () => {}, Object.create(cls('Loop').prototype as object), Object.create(Loop.default())];
+    for (const name2 of handleClassNames) garbage.push(cls(name2).prototype);
+    for (const value of garbage) {
+      const before = counts();
+      const error = capture(() => new (cls(name))(value));
+      expect(error, `new ${name}(${describeValue(value)})`).toBeInstanceOf(TypeError);
+      expect(codeOf(error), `new ${name}(${describeValue(value)})`).toBe('ERR_INVALID_ARG_TYPE');
+      expect(counts()).toEqual(before);
+    }
+  });
+
+  it.each(handleClassNames)('new binding.%s(handle of another class) throws ERR_INVALID_ARG_TYPE', (name) => {
+    const world = rawWorld();
+    try {
+      for (const [other, instance] of world.instances) {
+        if (other === 'Loop') continue;
+        const before = counts();
+        const error = capture(() => new (cls(name))(instance));
+        expect(codeOf(error), `new ${name}(<${other}>)`).toBe('ERR_INVALID_ARG_TYPE');
+        expect(counts()).toEqual(before);
+      }
+    } finally {
+      world.close();
+    }
+  });
+
+  it.each(handleClassNames)('new binding.%s(closed raw loop) throws Error ERR_LOOP_CLOSED and creates nothing', (name) => {
+    const loop = new (cls('Loop'))(false);
+    (Reflect.get(loop, 'close') as () => void).call(loop);
+    const before = counts();
+    const error = capture(() => new (cls(name))(loop));
+    expect(error).toBeInstanceOf(Error);
+    expect(codeOf(error)).toBe('ERR_LOOP_CLOSED');
+    expect(counts()).toEqual(before);
+  });
+
+  it.each([[undefined], ['x'], [{}], [1], [false], [null]])('new binding.Loop(%s) makes a private loop', (value) => {
+    const before = counts().loops;
+    const loop = new (cls('Loop'))(value);
+    try {
+      expect(Reflect.get(loop, 'isDefault')).toBe(false);
+      expect(Reflect.get(loop, 'closed')).toBe(false);
+      expect(counts().loops).toBe(before + 1);
+    } finally {
+      (Reflect.get(loop, 'close') as () => void).call(loop);
+    }
+    expect(counts().loops).toBe(before);
+  });
+
+  it('new binding.Loop(true) once Node’s loop is wrapped throws Error ERR_INVALID_STATE and creates nothing', () => {
+    Loop.default();
+    const before = counts();
+    const error = capture(() => new (cls('Loop'))(true));
+    expect(error).toBeInstanceOf(Error);
+    expect(codeOf(error)).toBe('ERR_INVALID_STATE');
+    expect(counts()).toEqual(before);
+  });
+
+  it('Reflect.construct with a foreign new.target gives an object that is still checked', () => {
+    const loop = new (cls('Loop'))(false);
+    try {
+      const odd = Reflect.construct(cls('Timer'), [loop], cls('Loop')) as object;
+      // Loop's methods on a Timer made with Loop.prototype: a coded error (or V8's check), no crash
+      const failures: string[] = [];
+      for (const member of membersOf('Loop')) {
+        const error = capture(() => (member.kind === 'set' ? member.fn.call(odd, null) : member.fn.call(odd)));
+        if (!isCodedError(error)) failures.push(`${member.kind} Loop.${member.key}: ${describeValue(error)}`);
+      }
+      const close = Object.getOwnPropertyDescriptor(cls('Timer').prototype as object, 'close')?.value as (this: object) => unknown;
+      close.call(odd);
+      expect(failures, failures.join('\n')).toEqual([]);
+    } finally {
+      (Reflect.get(loop, 'close') as () => void).call(loop);
+    }
+  });
+});
+
+describe('raw binding: arguments are re-checked natively', () => {
+  function withRawLoop(fn: (loop: Record<string, unknown> & object) => void): void {
+    const loop = new (cls('Loop'))(false) as Record<string, unknown> & object;
+    try {
+      fn(loop);
+    } finally {
+      (loop.close as () => void).call(loop);
+    }
+  }
+
+  const call = (target: object, key: string, ...args: unknown[]): unknown => (Reflect.get(target, key) as (...a: unknown[]) => unknown).apply(target, args);
+
+  it.each([3, -1, 1.5, NaN, Infinity, 2 ** 53])('loop.run(%s) throws RangeError ERR_OUT_OF_RANGE', (mode) => {
+    withRawLoop((loop) => {
+      const error = capture(() => call(loop, 'run', mode));
+      expect(error).toBeInstanceOf(RangeError);
+      expect(codeOf(error)).toBe('ERR_OUT_OF_RANGE');
+    });
+  });
+
+  it.each(['once', null, true, {}, 1n, Symbol('m')])('loop.run(%s) throws TypeError ERR_INVALID_ARG_TYPE', (mode) => {
+    withRawLoop((loop) => {
+      const error = capture(() => call(loop, 'run', mode));
+      expect(error).toBeInstanceOf(TypeError);
+      expect(codeOf(error)).toBe('ERR_INVALID_ARG_TYPE');
+    });
+  });
+
+  it.each([5, 'x', true, {}, 1n])('loop.onError = %s throws TypeError ERR_INVALID_ARG_TYPE', (value) => {
+    withRawLoop((loop) => {
+      const error = capture(() => Reflect.set(loop, 'onError', value));
+      expect(error).toBeInstanceOf(TypeError);
+      expect(codeOf(error)).toBe('ERR_INVALID_ARG_TYPE');
+    });
+  });
+
+  it('timer.repeat = bad value is rejected natively (type, then range)', () => {
+    withRawLoop((loop) => {
+      const timer = new (cls('Timer'))(loop);
+      for (const value of ['5', undefined, null, 1n, {}]) {
+        const error = capture(() => Reflect.set(timer, 'repeat', value));
+        expect(codeOf(error), describeValue(value)).toBe('ERR_INVALID_ARG_TYPE');
+      }
+      for (const value of [-1, NaN, Infinity, 2 ** 53]) {
+        const error = capture(() => Reflect.set(timer, 'repeat', value));
+        expect(codeOf(error), describeValue(value)).toBe('ERR_OUT_OF_RANGE');
+      }
+      expect(Reflect.get(timer, 'repeat')).toBe(0);
+    });
+  });
+
+  it('asyncSend(id) re-checks the id', () => {
+    for (const value of ['1', undefined, null, {}, 1n]) {
+      const error = capture(() => Reflect.apply(binding.asyncSend, undefined, [value]) as unknown);
+      expect(error, describeValue(value)).toBeInstanceOf(TypeError);
+      expect(codeOf(error), describeValue(value)).toBe('ERR_INVALID_ARG_TYPE');
+    }
+    for (const value of [0, -1, 1.5, NaN, 2 ** 53]) {
+      const error = capture(() => binding.asyncSend(value));
+      expect(error, describeValue(value)).toBeInstanceOf(RangeError);
+      expect(codeOf(error), describeValue(value)).toBe('ERR_OUT_OF_RANGE');
+    }
+    expect(binding.asyncSend(2 ** 53 - 1)).toBe(false);
+  });
+
+  it('init(options) re-checks its options object', () => {
+    for (const value of [undefined, null, 5, 'x', {}, { UVError: 5 }, { UVError: {} }]) {
+      const error = capture(() => Reflect.apply(binding.init, undefined, [value]) as unknown);
+      expect(error, describeValue(value)).toBeInstanceOf(TypeError);
+      expect(codeOf(error), describeValue(value)).toBe('ERR_INVALID_ARG_TYPE');
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Child processes
+
+interface ChildResult {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runNode(args: string[], env: NodeJS.ProcessEnv = {}): ChildResult {
+  const child = spawnSync(process.execPath, args, {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    timeout: 90_000,
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  return { status: child.status, signal: child.signal, stdout: child.stdout ?? '', stderr: child.stderr ?? '' };
+}
+
+function tail(text: string, lines = 8): string {
+  return text.trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+/** The sanitizer build of the addon, when it exists and is newer than the sources. */
+function asanEnv(): NodeJS.ProcessEnv | undefined {
+  if (process.env.LD_PRELOAD?.includes('asan')) return {}; // already running under npm run test:asan
+  const addon = path.join(root, 'build-cmake/asan/Debug/uvkit.node');
+  if (!existsSync(addon)) return undefined;
+  const sources = path.join(root, 'src/native');
+  const newest = Math.max(...readdirSync(sources).map((f) => statSync(path.join(sources, f)).mtimeMs));
+  if (statSync(addon).mtimeMs < newest) return undefined;
+  const runtime = spawnSync('g++', ['-print-file-name=libasan.so'], { encoding: 'utf8' }).stdout?.trim() ?? '';
+  if (!runtime.startsWith('/') || !existsSync(runtime)) return undefined;
+  return {
+    UVKIT_BINDING: addon,
+    LD_PRELOAD: runtime,
+    ASAN_OPTIONS: 'detect_leaks=0:abort_on_error=0:exitcode=23:detect_odr_violation=0',
+    UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=1',
+  };
+}
+
+describe('raw binding: crash-prone scenarios (child processes)', () => {
+  it('init() with an options object whose UVError getter throws: throws, never aborts', () => {
+    const script = `
+      import { binding } from ${JSON.stringify(distBinding)};
+      const inputs = [
+        { get UVError() { throw new Error('getter'); } },
+        new Proxy({}, { get() { throw new Error('trap'); } }),
+      ];
+      for (const input of inputs) {
+        try { binding.init(input); console.log('returned'); }
+        catch (error) { console.log('threw', error instanceof Error ? error.message : String(error)); }
+      }
+    `;
+    const child = runNode(['--input-type=module', '-e', script]);
+    expect(child.signal, `signal; stderr:\n${tail(child.stderr)}`).toBeNull();
+    expect(child.status, `exit status; stderr:\n${tail(child.stderr)}`).toBe(0);
+    expect(child.stdout.trim().split('\n')).toEqual([expect.stringMatching(/^threw /), expect.stringMatching(/^threw /)]);
+  });
+
+  it('a handle whose raw loop was garbage-collected stays safe to use (ASan-checked when the sanitizer build exists)', () => {
+    const script = `
+      import { binding } from ${JSON.stringify(distBinding)};
+      import ${JSON.stringify(distErrors)};
+      const turn = () => new Promise((resolve) => setImmediate(resolve));
+      let loop = new binding.Loop(false);
+      const handles = [new binding.Timer(loop), new binding.Idle(loop), new binding.Async(loop), new binding.Signal(loop)];
+      loop = null;
+      for (let i = 0; i < 6; i++) { globalThis.gc(); await turn(); }
+      const outcomes = [];
+      for (const h of handles) {
+        for (const key of ['closed', 'active', 'closing']) {
+          try { outcomes.push(key + '=' + h[key]); } catch (e) { outcomes.push(key + ':' + (e && e.code)); }
+        }
+        for (const key of ['ref', 'unref', 'hasRef', 'stop', 'close']) {
+          if (typeof h[key] !== 'function') continue;
+          try { h[key](); outcomes.push(key + ' ok'); } catch (e) { outcomes.push(key + ':' + (e && e.code)); }
+        }
+      }
+      const uncoded = outcomes.filter((o) => o.endsWith(':undefined'));
+      console.log(JSON.stringify({ uncoded, outcomes }));
+    `;
+    const env = asanEnv() ?? {};
+    const child = runNode(['--expose-gc', '--input-type=module', '-e', script], env);
+    const sanitizer = /ERROR: AddressSanitizer|runtime error:|SUMMARY: \w+Sanitizer/.exec(child.stderr);
+    expect(sanitizer, `sanitizer report:\n${child.stderr.slice(0, 3000)}`).toBeNull();
+    expect(child.signal, `signal; stderr:\n${tail(child.stderr)}`).toBeNull();
+    expect(child.status, `exit status; stderr:\n${tail(child.stderr)}`).toBe(0);
+    const result = JSON.parse(child.stdout.trim().split('\n').at(-1) ?? '{}') as { uncoded?: string[] };
+    expect(result.uncoded).toEqual([]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The fast-check sweep, one child per export
+
+interface SweepSummary {
+  group: string;
+  seed: number;
+  calls: number;
+  ok: number;
+  coded: number;
+  skipped: number;
+  codes: Record<string, number>;
+  uncoded: Record<string, { count: number; example: string }>;
+  uncaught: { coded: number; uncoded: string[] };
+  callbackCalls: number;
+  discovered: { classes: string[]; functions: string[] };
+  finalCounts: { handles: number; uvHandles: number; loops: number } | null;
+}
+
+interface SweepRun extends ChildResult {
+  summary: SweepSummary | undefined;
+}
+
+const SWEEP_CALLS = 3000;
+const sweeps = new Map<string, SweepRun>();
+
+function sweep(group: string): SweepRun {
+  let run = sweeps.get(group);
+  if (run === undefined) {
+    const child = runNode(['--expose-gc', fixture, group], { SWEEP_CALLS: String(SWEEP_CALLS), SWEEP_TRACE: '1' });
+    const line = child.stdout.split('\n').find((l) => l.startsWith('SWEEP-SUMMARY '));
+    const summary = line === undefined ? undefined : (JSON.parse(line.slice('SWEEP-SUMMARY '.length)) as SweepSummary);
+    run = { ...child, summary };
+    sweeps.set(group, run);
+  }
+  return run;
+}
+
+function context(run: SweepRun): string {
+  const trace = run.stderr.split('\n').filter((l) => l.startsWith('call '));
+  return [
+    `seed ${run.summary?.seed ?? '?'} (rerun: SWEEP_SEED=<seed> SWEEP_TRACE=1 node --expose-gc test/fixtures/raw-sweep.mjs <group>)`,
+    `last call before exit: ${trace.at(-1) ?? '(none traced)'}`,
+    `stderr tail:\n${tail(run.stderr.split('\n').filter((l) => !l.startsWith('call ')).join('\n'), 20)}`,
+  ].join('\n');
+}
+
+describe('raw binding: fast-check sweep in child processes', () => {
+  it('the sweep covers every function and class the binding exports', () => {
+    const run = sweep('debugCounts');
+    expect(run.summary, context(run)).toBeDefined();
+    expect([...(run.summary?.discovered.classes ?? [])].sort()).toEqual([...classNames].sort());
+    expect([...(run.summary?.discovered.functions ?? [])].sort()).toEqual([...functionNames].sort());
+  });
+
+  for (const group of [...functionNames, ...classNames]) {
+    it(`${group}: ${SWEEP_CALLS} calls, no crash, clean exit with everything closed`, () => {
+      const run = sweep(group);
+      expect(run.signal, `killed by a signal\n${context(run)}`).toBeNull();
+      expect(run.status, `exit status\n${context(run)}`).toBe(0);
+      const summary = run.summary;
+      expect(summary, `no summary printed\n${context(run)}`).toBeDefined();
+      if (summary === undefined) return;
+      expect(summary.calls + summary.skipped).toBe(SWEEP_CALLS);
+      expect(summary.calls).toBeGreaterThan(SWEEP_CALLS * 0.9);
+      expect(summary.ok + summary.coded + Object.values(summary.uncoded).reduce((n, e) => n + e.count, 0)).toBe(summary.calls);
+      expect(summary.finalCounts, 'debugCounts() after closing everything').toEqual({ handles: 0, uvHandles: 0, loops: 1 });
+    });
+
+    it(`${group}: every call succeeds or throws an Error with a string code`, () => {
+      const run = sweep(group);
+      const summary = run.summary;
+      expect(summary, `no summary printed (crash?)\n${context(run)}`).toBeDefined();
+      if (summary === undefined) return;
+      const uncoded = Object.entries(summary.uncoded).map(([key, { count, example }]) => `${count}× ${key}\n    e.g. ${example}`);
+      expect(uncoded, `errors without a code (seed ${summary.seed}):\n${uncoded.join('\n')}`).toEqual([]);
+      expect(summary.uncaught.uncoded).toEqual([]);
+    });
+  }
+});

@@ -664,16 +664,17 @@ describe.each([
     withLoop((loop) => {
       const watcher = make(loop);
       const calls: string[] = [];
+      // Prepare/Check/Idle fire once per loop iteration; a repeating 1 ms timer keeps the poll
+      // bounded (a loop whose only active handle is a Check blocks in poll forever).
+      const timer = new Timer(loop);
       watcher.start(() => {
         calls.push('first');
         watcher.stop();
+        timer.stop();
       });
       expectError(() => invoke(watcher, 'start', 42), TypeError, 'ERR_INVALID_ARG_TYPE');
       expect(watcher.active).toBe(true);
-      // Prepare/Check/Idle fire only while the loop iterates; a 1 ms timer bounds the poll (a loop
-      // whose only other handle is a Check would block in poll forever).
-      const timer = new Timer(loop);
-      timer.start(noop, 1);
+      timer.start(noop, 1, 1);
       loop.run();
       expect(calls).toEqual(['first']);
     });

@@ -53,7 +53,15 @@ describe('errors.UVError', () => {
     expect(error.port).toBeUndefined();
     expect(error.path).toBeUndefined();
     expect(error.dest).toBeUndefined();
-    expect(Object.hasOwn(error, 'path')).toBe(false);
+  });
+
+  it('carries address/port/path/dest only where known (no undefined own keys, as Node’s errors)', () => {
+    const plain = new UVError(errno('EINVAL'), 'uv_timer_again');
+    for (const key of ['address', 'port', 'path', 'dest']) expect(Object.hasOwn(plain, key), key).toBe(false);
+    expect(util.inspect(plain)).not.toContain('undefined');
+    const withPath = new UVError(errno('ENOENT'), 'open', { path: '/x' });
+    expect(Object.hasOwn(withPath, 'path')).toBe(true);
+    for (const key of ['address', 'port', 'dest']) expect(Object.hasOwn(withPath, key), key).toBe(false);
   });
 
   it("formats Node's network form with address and port: connect ECONNREFUSED 127.0.0.1:9", () => {

@@ -64,12 +64,12 @@ Napi::Value LoopWrap::Embed(const Napi::CallbackInfo& info) {
   if (!CheckPrivateIdle(env, "embed()")) return {};
   if (embedder_ != nullptr) return env.Undefined();
   int fd = uv_backend_fd(loop_);
-  if (fd < 0 || state_->default_loop == nullptr) {
+  uv_loop_t* node_loop = nullptr;
+  if (fd < 0 || napi_get_uv_event_loop(env, &node_loop) != napi_ok || node_loop == nullptr) {
     ThrowCodedError(env, ErrorKind::kError, "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM",
                     "embed() needs a pollable backend fd (Linux, macOS, BSD); this platform has none");
     return {};
   }
-  uv_loop_t* node_loop = state_->default_loop->uv();
   auto* embedder = new Embedder();
   embedder->poll = Embedder::NewBox<uv_poll_t>(this);
   int err = uv_poll_init(node_loop, &embedder->poll->uv, fd);
@@ -118,21 +118,43 @@ void LoopWrap::AfterJsCall() {
   uv_idle_start(&embedder_->idle->uv, Embedder::OnIdle);
 }
 
+// One turn of the embedded loop. The whole turn runs inside one callback scope, so the nextTicks
+// and promise jobs its callbacks queue run once the turn is over (driving_ is false again): code
+// after an `await` may then close or run this loop.
 void LoopWrap::Drive() {
   if (loop_ == nullptr || running_from_js_ || driving_) return;
+  napi_env env = state_->env;
+  Napi::HandleScope handle_scope(Napi::Env{env});
+  napi_callback_scope scope = nullptr;
+  napi_async_context context = LoopAsyncContext();
+  if (context != nullptr) napi_open_callback_scope(env, Value(), context, &scope);
   driving_ = true;
   uv_run(loop_, UV_RUN_NOWAIT);
   driving_ = false;
+  if (scope != nullptr) napi_close_callback_scope(env, scope);  // drains ticks and microtasks
   Rearm();
+}
+
+// Arms Node's side for our next event. A zero timeout (an active Idle, pending callbacks) turns us
+// from Node's idle phase, never from a 0 ms timer: libuv 1.46 reruns a timer re-armed at 0 from its
+// own callback in the same pass, forever. A loop with nothing alive needs no wake-up at all (libuv
+// reports 0 for it too); JS starting new work kicks us through AfterJsCall.
+napi_async_context LoopWrap::LoopAsyncContext() {
+  if (async_context_ == nullptr) {
+    napi_value name;
+    napi_create_string_utf8(state_->env, "uvkit.Loop", NAPI_AUTO_LENGTH, &name);
+    if (napi_async_init(state_->env, Value(), name, &async_context_) != napi_ok) async_context_ = nullptr;
+  }
+  return async_context_;
 }
 
 void LoopWrap::Rearm() {
   if (embedder_ == nullptr || loop_ == nullptr) return;
-  int timeout = uv_backend_timeout(loop_);
-  if (timeout < 0) uv_timer_stop(&embedder_->timer->uv);
-  else uv_timer_start(&embedder_->timer->uv, Embedder::OnTimer, static_cast<uint64_t>(timeout), 0);
   embedder_->UpdateRefs(loop_);
-  if (dirty_) {
+  int timeout = uv_loop_alive(loop_) ? uv_backend_timeout(loop_) : -1;
+  if (timeout > 0) uv_timer_start(&embedder_->timer->uv, Embedder::OnTimer, static_cast<uint64_t>(timeout), 0);
+  else uv_timer_stop(&embedder_->timer->uv);
+  if (timeout == 0 || dirty_) {
     dirty_ = false;
     uv_idle_start(&embedder_->idle->uv, Embedder::OnIdle);
   }

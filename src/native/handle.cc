@@ -6,6 +6,10 @@ void HandleBase::Adopt(uv_handle_t* handle) {
   uv_ = handle;
   loop_->handles.PushBack(this);
   ++state_->live_handles;
+  // On Node's loop callbacks come through napi_make_callback: the async context is made now, so it
+  // carries the creator's AsyncLocalStorage and async_hooks trigger, as Node's own handles do.
+  // (Inside a private loop's run() callbacks are plain calls within the run() caller's context.)
+  if (loop_->is_default()) AsyncContext(state_->env, JsObject());
 }
 
 bool HandleBase::CheckOpen(Napi::Env env) {

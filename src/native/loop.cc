@@ -23,6 +23,7 @@ Napi::Function LoopWrap::Define(Napi::Env env) {
                          Method<LoopWrap, &LoopWrap::Metrics>("metrics"),
                          Method<LoopWrap, &LoopWrap::Embed>("embed"),
                          Method<LoopWrap, &LoopWrap::Unembed>("unembed"),
+                         Method<LoopWrap, &LoopWrap::ReportError>("reportError"),
                          Accessor<LoopWrap, &LoopWrap::GetOnError, &LoopWrap::SetOnError>("onError"),
                      });
 }
@@ -108,6 +109,10 @@ void LoopWrap::RunUntilClosed() {
 }
 
 void LoopWrap::FreeLoop() {
+  if (async_context_ != nullptr) {
+    napi_async_destroy(state_->env, async_context_);
+    async_context_ = nullptr;
+  }
   delete loop_;
   loop_ = nullptr;
   state_->UnregisterLoop(this);
@@ -280,6 +285,11 @@ void LoopWrap::HandleRunError(napi_env env, napi_value handle) {
   }
   napi_value error;
   napi_get_and_clear_last_exception(env, &error);
+  RouteRunError(env, error, handle);
+}
+
+void LoopWrap::RouteRunError(napi_env env, napi_value error, napi_value handle) {
+  bool pending = false;
   if (!on_error_.IsEmpty()) {
     napi_value args[2] = {error, handle};
     napi_value result;
@@ -303,6 +313,11 @@ void LoopWrap::HandleUncaught(napi_env env, napi_value handle, napi_async_contex
   if (!pending) return;  // the environment is terminating; nothing can be reported
   napi_value error;
   napi_get_and_clear_last_exception(env, &error);
+  RouteUncaught(env, error, handle, context);
+}
+
+void LoopWrap::RouteUncaught(napi_env env, napi_value error, napi_value handle, napi_async_context context) {
+  bool pending = false;
   if (!on_error_.IsEmpty()) {
     napi_value args[2] = {error, handle};
     napi_value result;
@@ -312,6 +327,17 @@ void LoopWrap::HandleUncaught(napi_env env, napi_value handle, napi_async_contex
     napi_get_and_clear_last_exception(env, &error);
   }
   napi_fatal_exception(env, error);
+}
+
+// reportError(error, handle?): routes an error exactly as if a callback of this loop had thrown it.
+// The TS layer uses it when one native callback ran several user callbacks that all threw.
+Napi::Value LoopWrap::ReportError(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!CheckUsable(env)) return {};
+  napi_value handle = info[1].IsUndefined() ? env.Null() : info[1];
+  if (running_from_js_) RouteRunError(env, info[0], handle);
+  else RouteUncaught(env, info[0], handle, LoopAsyncContext());
+  return env.Undefined();
 }
 
 void LoopWrap::QueueError(napi_env env, napi_value error) {

@@ -69,14 +69,18 @@ class LoopWrap : public Napi::ObjectWrap<LoopWrap> {
   void RunUntilClosed();
   void FreeLoop();
 
+  Napi::Value ReportError(const Napi::CallbackInfo& info);
   void HandleRunError(napi_env env, napi_value handle);
+  void RouteRunError(napi_env env, napi_value error, napi_value handle);
   void HandleUncaught(napi_env env, napi_value handle, napi_async_context context);
+  void RouteUncaught(napi_env env, napi_value error, napi_value handle, napi_async_context context);
   void QueueError(napi_env env, napi_value error);
   bool ThrowQueuedError(napi_env env);
 
   // Embedding (see embed.cc): uv_poll on our backend fd + a timer for our backend timeout + an
   // idle handle to turn us soon after JS changed our watchers, all on Node's loop.
   void Drive();
+  napi_async_context LoopAsyncContext();
   void Rearm();
   void StopEmbedding();
 
@@ -89,6 +93,7 @@ class LoopWrap : public Napi::ObjectWrap<LoopWrap> {
   bool dirty_ = false;            // JS changed us while we were being driven
   Embedder* embedder_ = nullptr;
   Napi::FunctionReference on_error_;
+  napi_async_context async_context_ = nullptr;  // for turns driven from Node's loop
   Napi::ObjectReference errors_;  // callback errors waiting for run() to rethrow them
   uint32_t errors_head_ = 0;
 

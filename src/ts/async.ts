@@ -3,7 +3,7 @@
  * token that survives postMessage/workerData, and `Async.send(token)` wakes the handle from any
  * thread (a worker). Sends coalesce: several sends before the loop runs give one callback.
  */
-import { binding } from './binding.js';
+import { binding, nativeMethods } from './binding.js';
 import { invalidArgType } from './errors.js';
 import { handleClass, resolveLoop } from './handle.js';
 import { Loop } from './loop.js';
@@ -13,7 +13,7 @@ export interface AsyncToken {
   readonly uvkitAsync: number;
 }
 
-const nativeSender = binding.Async.prototype.sender;
+const { sender: nativeSender } = nativeMethods(binding.Async);
 
 export class Async extends handleClass(binding.Async) {
   #callback: ((handle: Async) => void) | undefined;

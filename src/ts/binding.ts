@@ -47,6 +47,8 @@ export interface NativeLoop {
   embed(): void;
   unembed(): void;
   onError: ((error: unknown, handle: never) => void) | null;
+  /** Routes an error as if a callback of this loop had thrown it (internal to the TS layer). */
+  reportError(error: unknown, handle?: NativeHandle): void;
 }
 
 export interface NativeTimer extends NativeHandle {
@@ -92,11 +94,18 @@ type Ctor<T, A extends unknown[]> = new (...args: A) => T;
 /**
  * A native class whose prototype also has methods the TS class replaces with another signature
  * (Timer#start takes the callback in TS, only times natively). Instances are typed without them;
- * the TS layer calls them through the prototype: `nativeStart.call(this, timeout, repeat)`.
+ * the TS layer takes them once with {@link nativeMethods} and calls `nativeStart.call(this, ...)`.
  */
 export interface NativeClass<T, A extends unknown[], Replaced> {
   new (...args: A): T;
-  readonly prototype: T & Replaced;
+  readonly prototype: T;
+  /** Type-level only: the replaced methods' native signatures. */
+  readonly __replaced?: Replaced;
+}
+
+/** The native signatures of the methods a TS class replaces (see {@link NativeClass}). */
+export function nativeMethods<R>(cls: NativeClass<object, never[], R>): R {
+  return cls.prototype as unknown as R;
 }
 
 

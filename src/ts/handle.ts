@@ -89,8 +89,9 @@ export function handleClass<TBase extends NativeHandleClass>(Base: TBase) {
       else this.#onClose = [current, fn];
     }
 
-    // Every close callback runs even if one throws; the first error propagates (to onError or to
-    // 'uncaughtException'), later ones are rethrown on the next tick so none is lost.
+    // Every close callback runs even if one throws. One error propagates as it is; when several
+    // throw, each takes the path of a callback error (run() rethrows them one per call, or onError,
+    // or 'uncaughtException'), so none is lost.
     [kClosed](): void {
       this.#closed = true;
       const callbacks = this.#onClose;
@@ -100,16 +101,16 @@ export function handleClass<TBase extends NativeHandleClass>(Base: TBase) {
         callbacks.call(this);
         return;
       }
-      let first: { error: unknown } | undefined;
+      const errors: unknown[] = [];
       for (const fn of callbacks) {
         try {
           fn.call(this);
         } catch (error) {
-          if (first === undefined) first = { error };
-          else process.nextTick(() => { throw error; });
+          errors.push(error);
         }
       }
-      if (first !== undefined) throw first.error;
+      if (errors.length === 1) throw errors[0];
+      for (const error of errors) this.loop.reportError(error, this);
     }
 
     [Symbol.dispose](): void {

@@ -1,5 +1,5 @@
 /** Signal: watch a POSIX signal on a loop. libuv delivers it to every loop that watches it. */
-import { binding } from './binding.js';
+import { binding, nativeMethods } from './binding.js';
 import { constants } from './constants.js';
 import { invalidArgType, unknownSignal } from './errors.js';
 import { handleClass, resolveLoop } from './handle.js';
@@ -21,7 +21,7 @@ export function signalNumber(signal: unknown, name = 'signum'): number {
   return signal;
 }
 
-const { start: nativeStart, startOneshot: nativeStartOneshot } = binding.Signal.prototype;
+const { start: nativeStart, startOneshot: nativeStartOneshot } = nativeMethods(binding.Signal);
 
 export class Signal extends handleClass(binding.Signal) {
   #callback: ((this: this, signum: number) => void) | undefined = undefined;

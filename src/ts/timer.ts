@@ -1,10 +1,10 @@
 /** Timer: one libuv timer (uv_timer_t). Times are milliseconds; fractions round up. */
-import { binding } from './binding.js';
+import { binding, nativeMethods } from './binding.js';
 import { handleClass, resolveLoop } from './handle.js';
 import type { Loop } from './loop.js';
 import { validateFunction, validateMillis } from './validate.js';
 
-const nativeStart = binding.Timer.prototype.start;
+const { start: nativeStart } = nativeMethods(binding.Timer);
 
 export class Timer extends handleClass(binding.Timer) {
   #callback: ((timer: this) => void) | undefined = undefined;

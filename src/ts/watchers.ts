@@ -2,13 +2,13 @@
  * Loop watchers: Prepare runs right before the loop polls for I/O, Check right after, and an
  * active Idle keeps the loop polling without blocking.
  */
-import { binding, type CallbackName } from './binding.js';
+import { binding, nativeMethods, type CallbackName } from './binding.js';
 import { handleClass, resolveLoop } from './handle.js';
 import type { Loop } from './loop.js';
 import { validateFunction } from './validate.js';
 
 function watcherClass(Native: typeof binding.Prepare, event: CallbackName) {
-  const nativeStart = Native.prototype.start;
+  const { start: nativeStart } = nativeMethods(Native);
   return class Watcher extends handleClass(Native) {
     #callback: ((handle: this) => void) | undefined = undefined;
 

@@ -1,0 +1,175 @@
+// Worker and environment teardown (DESIGN.md "Lifetime" rule 6; reliability.md §0.2, §4.7, row 9).
+//
+// This file is the `npm run test:workers` target; without npm run it as
+//   npx vitest run test/worker-teardown.test.ts
+// (or run a fixture by hand: `node test/fixtures/worker-teardown-main.mjs 200 4`). Everything runs
+// in child processes, so a crash or abort fails the test instead of the test runner. The fixtures
+// import the compiled library from dist/ (`node scripts/ensure-built.mjs` builds it).
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const mainFixture = fileURLToPath(new URL('./fixtures/worker-teardown-main.mjs', import.meta.url));
+const scenarioFixture = fileURLToPath(new URL('./fixtures/worker-scenarios.mjs', import.meta.url));
+
+const CRASH_TEXT = /Assertion|Abort|Segmentation|FATAL ERROR|uv_loop_close|Uncaught|uncaught|Error:/;
+
+interface Run {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runNode(args: string[], timeout: number): Run {
+  const child = spawnSync(process.execPath, args, { encoding: 'utf8', timeout, killSignal: 'SIGKILL' });
+  return { status: child.status, signal: child.signal, stdout: child.stdout, stderr: child.stderr };
+}
+
+function runScenario(name: string, timeout = 20_000): Run {
+  return runNode([scenarioFixture, name], timeout);
+}
+
+function lines(run: Run): string[] {
+  return run.stdout.split('\n').filter((line) => line !== '');
+}
+
+/** Ended on its own, with this status, and nothing on stderr. */
+function expectExit(run: Run, status: number): void {
+  expect(run.signal, `killed (hung?); stdout: ${run.stdout}`).toBeNull();
+  expect(run.stderr).toBe('');
+  expect(run.status).toBe(status);
+}
+
+interface Summary {
+  workers: number;
+  ready: number;
+  byVariant: Record<string, number>;
+  exitCodes: Record<string, number>;
+  sendsDelivered: number;
+  sendsDuringDeath: number;
+  sendsTrueAfterExit: number;
+  errors: string[];
+  stuck: string[];
+  mainCounts: { handles: number; uvHandles: number; loops: number };
+}
+
+describe('200 workers torn down at random points (reliability.md §4.7)', () => {
+  it('all end, the process exits 0 with a clean stderr, and no token outlives its worker', () => {
+    const run = runNode([mainFixture, '200', '4'], 110_000);
+    expect(run.signal, `killed (hung?); stderr: ${run.stderr.slice(0, 2000)}`).toBeNull();
+    expect(run.stderr).not.toMatch(CRASH_TEXT);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+
+    const line = run.stdout.split('\n').find((l) => l.startsWith('SUMMARY '));
+    expect(line, run.stdout).toBeDefined();
+    const summary = JSON.parse((line ?? '').slice('SUMMARY '.length)) as Summary;
+    expect(summary.errors).toEqual([]);
+    expect(summary.stuck).toEqual([]);
+    expect(summary.workers).toBe(200);
+    expect(summary.ready).toBe(200);
+    // Terminated workers end with 1; those that exit by themselves with their own code, 0.
+    const expectedCodes: Record<string, number> = {
+      run: 1,
+      embed: 1,
+      busy: 1,
+      closing: 1,
+      exit: 0,
+      'exit-in-run': 0,
+      return: 0,
+    };
+    for (const [key, n] of Object.entries(summary.exitCodes)) {
+      const [variant, code] = key.split(':');
+      expect(variant !== undefined && variant in expectedCodes, `unexpected variant ${key}`).toBe(true);
+      expect(`${variant}:${code}`).toBe(`${variant}:${expectedCodes[variant ?? '']}`);
+      expect(n).toBe(summary.byVariant[variant ?? '']);
+    }
+    expect(Object.keys(summary.byVariant).sort()).toEqual(Object.keys(expectedCodes).sort());
+    // The parent woke live workers' Async handles, and never a dead one's.
+    expect(summary.sendsDelivered).toBeGreaterThan(0);
+    expect(summary.sendsTrueAfterExit).toBe(0);
+    // The main thread's own handle (left open on purpose) is still counted before its teardown.
+    expect(summary.mainCounts).toEqual({ handles: 1, uvHandles: 1, loops: 1 });
+  }, 120_000);
+});
+
+describe('single teardown scenarios', () => {
+  it('a worker that ends by itself with handles open on every loop exits 0; its tokens go dead', () => {
+    const run = runScenario('worker-returns-with-open-handles');
+    expectExit(run, 0);
+    expect(lines(run)).toEqual(['exit 0', 'send-after-exit false false']);
+  });
+
+  it('process.exit(3) in a worker, inside a uvkit callback with handles active, gives exit code 3', () => {
+    const run = runScenario('worker-process-exit');
+    expectExit(run, 0);
+    expect(lines(run)).toEqual(['exit 3', 'send-after-exit false']);
+  });
+
+  it('process.exit(6) in a worker, inside a private loop callback during loop.run(), gives exit code 6', () => {
+    const run = runScenario('worker-process-exit-in-run');
+    expectExit(run, 0);
+    expect(lines(run)).toEqual(['exit 6']);
+  });
+
+  it('terminate() while a worker blocks in loop.run() on a private loop ends it promptly', () => {
+    const run = runScenario('terminate-in-run');
+    expectExit(run, 0);
+    const out = lines(run);
+    expect(out[0]).toBe('exit 1');
+    expect(Number(out[1]?.split(' ')[1])).toBeLessThan(2_000);
+    expect(out[2]).toBe('send-after-exit false false');
+  });
+
+  it('terminate() while a worker runs a long JS callback called by uvkit interrupts it', () => {
+    const run = runScenario('terminate-in-callback');
+    expectExit(run, 0);
+    const out = lines(run);
+    expect(out[0]).toBe('exit 1');
+    expect(Number(out[1]?.split(' ')[1])).toBeLessThan(1_500); // the callback would spin for 2 s
+    expect(out[2]).toBe('callback-returned false');
+  });
+
+  it('the addon in the main thread and in two workers at once: all end cleanly', () => {
+    const run = runScenario('main-and-two-workers');
+    expectExit(run, 0);
+    expect(lines(run)).toEqual(['exits 0 0', 'main-timer-ticking true']);
+  });
+
+  it('process.exit(5) on the main thread with handles open everywhere (and a worker running) exits 5', () => {
+    const run = runScenario('main-exit-code');
+    expectExit(run, 5);
+    expect(lines(run)).toEqual(['exiting']);
+  });
+
+  it('process.exit(4) from inside a uvkit callback on the main thread exits 4', () => {
+    const run = runScenario('main-exit-in-callback');
+    expectExit(run, 4);
+    expect(lines(run)).toEqual(['exiting']);
+  });
+
+  it('process.exit(7) from inside a private loop callback during loop.run() on the main thread exits 7', () => {
+    const run = runScenario('main-exit-in-private-run');
+    expectExit(run, 7);
+    expect(lines(run)).toEqual(['exiting']);
+  });
+
+  it('the main thread ends by itself with unreferenced handles open: exit 0', () => {
+    const run = runScenario('main-returns-with-open-handles');
+    expectExit(run, 0);
+    expect(lines(run)).toEqual(['open 6 3 false']);
+  });
+
+  it('the main thread ends by itself with an embedded private loop whose handles are unreferenced: exit 0', () => {
+    const run = runScenario('main-returns-with-embedded-loop', 10_000);
+    expectExit(run, 0);
+    expect(lines(run)).toEqual(['open 6 1']);
+  });
+
+  it('terminate() ends a worker whose embedded private loop has an active Idle', () => {
+    const run = runScenario('terminate-embed-idle', 10_000);
+    expectExit(run, 0);
+    expect(lines(run)).toEqual(['exit 1']);
+  });
+});

@@ -1,0 +1,44 @@
+// Every example runs to completion and prints what it promises.
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = path.resolve(import.meta.dirname, '..');
+
+function runExample(name: string): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'examples', name)], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('examples', () => {
+  it('private-loop.ts', () => {
+    const { status, stdout, stderr } = runExample('private-loop.ts');
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+    expect(stdout).toContain('run() rethrew: callback failed');
+    expect(stdout).toContain('onError: handled by onError from Idle');
+    expect(stdout).toContain('run() returned after stop(): ticks = 2');
+    expect(stdout).toContain('ticks = 5, loop iterations seen by Prepare');
+    expect(stdout).toContain('loop closed: true');
+  });
+
+  it('embed.ts', () => {
+    const { status, stdout, stderr } = runExample('embed.ts');
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+    expect(stdout.match(/private-loop timer fired/g)?.length).toBe(3);
+    expect(stdout).toContain("done: the private loop ran inside Node's loop");
+  });
+
+  it('worker-wakeup.ts', () => {
+    const { status, stdout, stderr } = runExample('worker-wakeup.ts');
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+    expect(stdout).toContain('woken by the worker (5/5)');
+    expect(stdout).toContain('Async.send(token) after close returned false');
+  });
+});

@@ -337,6 +337,19 @@ describe('state: alive, handles, time, backend, metrics', () => {
     b.close();
   });
 
+  it('backendTimeout() is -1 on a loop with nothing alive (libuv says 0: do not block)', () => {
+    const loop = new Loop();
+    expect(loop.alive).toBe(false);
+    expect(loop.backendTimeout()).toBe(-1);
+    const timer = new Timer(loop);
+    timer.start(() => {}, 1);
+    timer.unref(); // unreferenced: the loop is not alive, nothing to wait for
+    expect(loop.backendTimeout()).toBe(-1);
+    timer.ref();
+    expect(loop.backendTimeout()).toBeGreaterThanOrEqual(0);
+    loop.close();
+  });
+
   it('backendTimeout(): -1 with nothing to wait for, 0 with an active Idle, about the timer with a timer', () => {
     const loop = new Loop();
     // A referenced active Prepare and no timer: polling would block with no timeout.

@@ -71,7 +71,7 @@ void AsyncWrap::BeforeClose() {
 
 Napi::Value AsyncWrap::SendToken(const Napi::CallbackInfo& info) {
   int64_t id = 0;
-  if (!ReadInt(info, 0, "token.id", 1, 9007199254740991LL, &id)) return {};
+  if (!ReadInt(info, 0, "token.uvkitAsync", 1, 9007199254740991LL, &id)) return {};
   AsyncRegistry& registry = Registry();
   std::lock_guard<std::mutex> lock(registry.mutex);
   auto it = registry.handles.find(static_cast<uint64_t>(id));

@@ -200,9 +200,13 @@ Napi::Value LoopWrap::BackendFd(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), uv_backend_fd(loop_));
 }
 
+// Milliseconds until the next timer, 0 when the loop would not block (pending work, an active Idle),
+// -1 when nothing is alive. (libuv itself reports 0 for a dead loop; -1 tells an embedder there is
+// nothing to wait for instead of asking it to spin.)
 Napi::Value LoopWrap::BackendTimeout(const Napi::CallbackInfo& info) {
   if (!CheckUsable(info.Env())) return {};
-  return Napi::Number::New(info.Env(), uv_backend_timeout(loop_));
+  int timeout = uv_loop_alive(loop_) ? uv_backend_timeout(loop_) : -1;
+  return Napi::Number::New(info.Env(), timeout);
 }
 
 // Closes every handle, runs the loop until their close callbacks (and any pending requests) are

@@ -1,5 +1,6 @@
 #include "box_pool.h"
 
+#include <mutex>
 #include <new>
 #include <vector>
 
@@ -25,11 +26,18 @@ struct ThreadPools {
   SizeClass classes[kClasses];
 
   // At thread exit, slabs whose slots are all back are returned. A slot still in use means the
-  // thread ended with handles open (process.exit()): that memory is left to the exiting process.
+  // thread ended with handles open (process.exit()): those slabs move to a process-wide list, so
+  // the memory stays reachable (and is never mistaken for a leak) for the rest of the process.
   ~ThreadPools() {
     for (SizeClass& c : classes) {
-      if (c.live != 0) continue;
-      for (void* slab : c.slabs) ::operator delete(slab);
+      if (c.live == 0) {
+        for (void* slab : c.slabs) ::operator delete(slab);
+      } else {
+        static auto* abandoned = new std::vector<void*>();
+        static std::mutex mutex;
+        std::lock_guard<std::mutex> lock(mutex);
+        abandoned->insert(abandoned->end(), c.slabs.begin(), c.slabs.end());
+      }
     }
   }
 };

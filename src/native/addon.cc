@@ -60,6 +60,7 @@ Napi::Value InitBinding(const Napi::CallbackInfo& info) {
     return {};
   }
   Napi::Value ctor = info[0].As<Napi::Object>().Get("UVError");
+  if (env.IsExceptionPending()) return {};  // a getter threw: let that error through
   if (!ctor.IsFunction()) {
     ThrowInvalidArgType(env, "options.UVError", "of type function");
     return {};

@@ -28,6 +28,7 @@ Napi::Value MakeUVError(Napi::Env env, int err, const char* syscall) {
 }
 
 void ThrowUVError(Napi::Env env, int err, const char* syscall) {
+  if (env.IsExceptionPending()) return;
   Napi::Value error = MakeUVError(env, err, syscall);
   napi_throw(env, error);
 }
@@ -40,7 +41,10 @@ Napi::Error MakeCodedError(Napi::Env env, ErrorKind kind, const char* code, cons
   return error;
 }
 
+// An exception already pending (a user getter threw while we read an argument) wins: throwing a
+// second one over it is fatal in node-addon-api, and the first is the real cause anyway.
 void ThrowCodedError(Napi::Env env, ErrorKind kind, const char* code, const std::string& message) {
+  if (env.IsExceptionPending()) return;
   MakeCodedError(env, kind, code, message).ThrowAsJavaScriptException();
 }
 

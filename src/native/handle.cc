@@ -47,6 +47,7 @@ void HandleBase::Detach() {
     uv_close(uv_, OnUvClose);
   }
   uv_ = nullptr;
+  loop_ = nullptr;  // the loop may be freed next (its own finalizer detaches us)
   closing_ = false;
   closed_ = true;
   --state_->live_handles;

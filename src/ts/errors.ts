@@ -22,10 +22,11 @@ export class UVError extends Error {
   readonly code: string;
   readonly errno: number;
   readonly syscall: string;
-  address?: string;
-  port?: number;
-  path?: string;
-  dest?: string;
+  // Declared, not initialised: like Node's errors, the fields exist only where known.
+  declare address?: string;
+  declare port?: number;
+  declare path?: string;
+  declare dest?: string;
 
   constructor(errno: number, syscall: string, details: UVErrorDetails = {}) {
     const code = binding.errname(errno);

@@ -6,29 +6,9 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Check, features, Idle, Loop, Prepare, Timer } from '../src/ts/index.js';
+import { thrown, codeOf, sleepSync } from './helpers/assert.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-
-/** The value `fn` throws; fails the test when it does not throw. */
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to throw');
-}
-
-/** The `code` of the error `fn` throws. */
-function codeOf(fn: () => unknown): unknown {
-  const error = thrown(fn);
-  return typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : error;
-}
-
-/** Blocks the thread (and so every loop on it) for about `ms` milliseconds. */
-function sleepSync(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
 
 describe('Loop.default() and private loops', () => {
   it('Loop.default() is the same object on every call and isDefault', () => {

@@ -3,24 +3,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { describe, expect, it } from 'vitest';
 import { errors, Loop, Timer, UVError } from '../src/ts/index.js';
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to throw');
-}
-
-function codeOf(fn: () => unknown): unknown {
-  const error = thrown(fn);
-  return typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : error;
-}
-
-function sleepSync(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
+import { thrown, codeOf, sleepSync } from './helpers/assert.js';
 
 describe('Timer on a private loop (pyuv test_timer)', () => {
   it('a one-shot timer fires exactly once (test_timer1)', () => {

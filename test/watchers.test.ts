@@ -2,20 +2,7 @@
 // test_multihandles.py, plus restart, stop, iteration order, lifecycle and bad input.
 import { describe, expect, it } from 'vitest';
 import { Check, Idle, Loop, Prepare, Timer, UVError } from '../src/ts/index.js';
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to throw');
-}
-
-function codeOf(fn: () => unknown): unknown {
-  const error = thrown(fn);
-  return typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : error;
-}
+import { thrown, codeOf } from './helpers/assert.js';
 
 type WatcherClass = typeof Prepare | typeof Check | typeof Idle;
 const kinds: Array<[string, WatcherClass]> = [

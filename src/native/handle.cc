@@ -52,6 +52,8 @@ void HandleBase::Detach() {
   closed_ = true;
   --state_->live_handles;
   DestroyAsyncContext();
+  // No callback will reach us any more: let the wrapper go (at teardown Node frees everything).
+  if (!state_->exiting) UpdatePin();
 }
 
 void HandleBase::OnUvClose(uv_handle_t* handle) {

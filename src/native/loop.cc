@@ -91,6 +91,7 @@ LoopWrap::~LoopWrap() {
 void LoopWrap::Teardown() {
   StopEmbedding();
   DetachAllHandles();
+  DestroyAsyncContext();
   if (is_default_ || loop_ == nullptr) return;  // Node closes its own loop after our handles
   RunUntilClosed();
   FreeLoop();
@@ -108,11 +109,14 @@ void LoopWrap::RunUntilClosed() {
   while (uv_loop_close(loop_) == UV_EBUSY) uv_run(loop_, UV_RUN_ONCE);
 }
 
+void LoopWrap::DestroyAsyncContext() {
+  if (async_context_ == nullptr) return;
+  napi_async_destroy(state_->env, async_context_);
+  async_context_ = nullptr;
+}
+
 void LoopWrap::FreeLoop() {
-  if (async_context_ != nullptr) {
-    napi_async_destroy(state_->env, async_context_);
-    async_context_ = nullptr;
-  }
+  DestroyAsyncContext();
   delete loop_;
   loop_ = nullptr;
   state_->UnregisterLoop(this);

@@ -68,6 +68,7 @@ class LoopWrap : public Napi::ObjectWrap<LoopWrap> {
   void DetachAllHandles();
   void RunUntilClosed();
   void FreeLoop();
+  void DestroyAsyncContext();
 
   Napi::Value ReportError(const Napi::CallbackInfo& info);
   void HandleRunError(napi_env env, napi_value handle);

@@ -10,6 +10,20 @@ const here = path.dirname(new URL(import.meta.url).pathname);
 const reps = Number(process.env.BENCH_REPS ?? 5);
 const only = process.argv.slice(2);
 
+// The C reference (bench/reference/*.c): the same work in plain libuv, built only where a C compiler
+// and a libuv development package exist (it links that libuv, never Node's; a yardstick only).
+function buildReference(name) {
+  const out = path.join(here, 'results', `${name}-c`);
+  mkdirSync(path.dirname(out), { recursive: true });
+  const flags = spawnSync('pkg-config', ['--cflags', '--libs', 'libuv'], { encoding: 'utf8' });
+  if (flags.status !== 0) return { skipped: 'no libuv development package (Debian: libuv1-dev)' };
+  const version = spawnSync('pkg-config', ['--modversion', 'libuv'], { encoding: 'utf8' }).stdout.trim();
+  const cc = spawnSync('cc', ['-O2', '-o', out, path.join(here, 'reference', `${name}.c`), ...flags.stdout.trim().split(/\s+/)], { encoding: 'utf8' });
+  if (cc.status !== 0) return { skipped: `the C compiler failed: ${cc.stderr.trim().split('\n')[0]}` };
+  return { binary: out, version };
+}
+const timersC = buildReference('timers');
+
 // ratio > 1 means uvkit is better (faster or more per second).
 const workloads = [
   {
@@ -17,12 +31,14 @@ const workloads = [
     unit: 'timers/s',
     uvkit: ['workloads/timers.mjs', '--impl', 'uvkit'],
     node: ['workloads/timers.mjs', '--impl', 'node'],
+    c: timersC,
   },
   {
     name: '1e6 timers, Timer on a private loop run() vs setTimeout',
     unit: 'timers/s',
     uvkit: ['workloads/timers.mjs', '--impl', 'uvkit-private'],
     node: ['workloads/timers.mjs', '--impl', 'node'],
+    c: timersC,
   },
   {
     name: 'Timer start+stop vs setTimeout+clearTimeout',
@@ -39,7 +55,8 @@ const workloads = [
 ].filter((w) => only.length === 0 || only.some((o) => w.name.toLowerCase().includes(o.toLowerCase())));
 
 function measure(args) {
-  const result = spawnSync(process.execPath, ['--expose-gc', ...args], { cwd: here, encoding: 'utf8', timeout: 300_000 });
+  const [cmd, cmdArgs] = args.binary ? [args.binary, []] : [process.execPath, ['--expose-gc', ...args]];
+  const result = spawnSync(cmd, cmdArgs, { cwd: here, encoding: 'utf8', timeout: 300_000 });
   const line = result.stdout.split('\n').find((l) => l.startsWith('RESULT '));
   if (result.status !== 0 || !line) {
     throw new Error(`bench child failed (${args.join(' ')}): status ${result.status}\n${result.stderr}`);
@@ -59,12 +76,13 @@ function fmt(n) {
   return n.toFixed(1);
 }
 
-const samples = workloads.map(() => ({ uvkit: [], node: [] }));
-const total = reps * workloads.length * 2;
+const samples = workloads.map(() => ({ uvkit: [], node: [], c: [] }));
+const total = reps * workloads.reduce((n, w) => n + (w.c?.binary ? 3 : 2), 0);
 let done = 0;
 for (let r = 0; r < reps; r++) {
   workloads.forEach((w, i) => {
     const order = r % 2 === 0 ? ['uvkit', 'node'] : ['node', 'uvkit'];
+    if (w.c?.binary) order.push('c');
     for (const impl of order) {
       process.stderr.write(`\r[bench] round ${r + 1}/${reps}  ${++done}/${total}  ${w.name.slice(0, 50).padEnd(50)}`);
       samples[i][impl].push(measure(w[impl]));
@@ -73,25 +91,28 @@ for (let r = 0; r < reps; r++) {
 }
 process.stderr.write('\n');
 
+const stats = (v) => ({ median: median(v), min: Math.min(...v), max: Math.max(...v), samples: v });
 const rows = workloads.map((w, i) => {
-  const u = samples[i].uvkit;
-  const n = samples[i].node;
+  const { uvkit: u, node: n, c } = samples[i];
   return {
     workload: w.name,
     unit: w.unit,
-    uvkit: { median: median(u), min: Math.min(...u), max: Math.max(...u), samples: u },
-    node: { median: median(n), min: Math.min(...n), max: Math.max(...n), samples: n },
+    uvkit: stats(u),
+    node: stats(n),
     ratio: median(u) / median(n),
+    c: c.length > 0 ? { ...stats(c), libuv: w.c.version, uvkitOverC: median(u) / median(c) } : w.c ? { skipped: w.c.skipped } : undefined,
   };
 });
 
 console.log(`\nuvkit vs Node builtins (node ${process.version}, libuv ${process.versions.uv}, ${reps} rounds, medians [min-max]; ratio > 1: uvkit better)\n`);
-console.log('| workload | unit | uvkit | node | ratio |');
-console.log('|---|---|---|---|---|');
+console.log('| workload | unit | uvkit | node | uvkit/node | C libuv (same work) | uvkit/C |');
+console.log('|---|---|---|---|---|---|---|');
 for (const r of rows) {
   const cell = (s) => `${fmt(s.median)} [${fmt(s.min)}-${fmt(s.max)}]`;
-  console.log(`| ${r.workload} | ${r.unit} | ${cell(r.uvkit)} | ${cell(r.node)} | ${r.ratio.toFixed(2)}x |`);
+  const c = r.c === undefined ? ['-', '-'] : r.c.skipped ? ['skipped', '-'] : [`${cell(r.c)} (libuv ${r.c.libuv})`, `${r.c.uvkitOverC.toFixed(2)}x`];
+  console.log(`| ${r.workload} | ${r.unit} | ${cell(r.uvkit)} | ${cell(r.node)} | ${r.ratio.toFixed(2)}x | ${c[0]} | ${c[1]} |`);
 }
+for (const r of rows) if (r.c?.skipped) console.log(`\nC reference skipped for "${r.workload}": ${r.c.skipped}`);
 mkdirSync(path.join(here, 'results'), { recursive: true });
 const out = path.join(here, 'results', 'latest.json');
 writeFileSync(out, JSON.stringify({ node: process.version, uv: process.versions.uv, reps, date: new Date().toISOString(), rows }, null, 2));

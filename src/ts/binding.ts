@@ -111,6 +111,11 @@ export function nativeMethods<R>(cls: NativeClass<object, never[], R>): R {
 
 export type CallbackName = 'close' | 'timer' | 'prepare' | 'check' | 'idle' | 'async' | 'signal';
 
+/**
+ * The raw binding. Its handles reference their loop only natively: a private loop that JS no longer
+ * references can never run again, so when it is collected it closes the handles still on it (the
+ * TS classes keep `handle.loop`, so this only concerns direct users of the binding).
+ */
 export interface NativeBinding {
   init(options: { UVError: new (errno: number, syscall: string) => Error }): void;
   /** Registers the function native code calls (with `this` = the handle) for one kind of event. */

@@ -5,7 +5,8 @@
  */
 import { binding, nativeMethods } from './binding.js';
 import { invalidArgType } from './errors.js';
-import { handleClass, resolveLoop } from './handle.js';
+// kClosed is named in the emitted declarations of the handle mixin.
+import { handleClass, resolveLoop, type kClosed } from './handle.js';
 import { Loop } from './loop.js';
 
 /** A structured-cloneable reference to an Async handle. */

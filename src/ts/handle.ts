@@ -32,9 +32,10 @@ export function resolveLoop(loop: unknown): Loop {
   return loop;
 }
 
-const kClosed = Symbol('uvkit.closed');
+/** Internal: the method native code reaches (through the 'close' callback) once a close completed. */
+export const kClosed: unique symbol = Symbol('uvkit.closed');
 
-interface ClosedNotifiable {
+export interface ClosedNotifiable {
   [kClosed](): void;
 }
 

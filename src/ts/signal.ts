@@ -2,7 +2,8 @@
 import { binding, nativeMethods } from './binding.js';
 import { constants } from './constants.js';
 import { invalidArgType, unknownSignal } from './errors.js';
-import { handleClass, resolveLoop } from './handle.js';
+// kClosed is named in the emitted declarations of the handle mixin.
+import { handleClass, resolveLoop, type kClosed } from './handle.js';
 import type { Loop } from './loop.js';
 import { validateFunction, validateInteger } from './validate.js';
 

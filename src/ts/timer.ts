@@ -1,6 +1,7 @@
 /** Timer: one libuv timer (uv_timer_t). Times are milliseconds; fractions round up. */
 import { binding, nativeMethods } from './binding.js';
-import { handleClass, resolveLoop } from './handle.js';
+// kClosed is named in the emitted declarations of the handle mixin.
+import { handleClass, resolveLoop, type kClosed } from './handle.js';
 import type { Loop } from './loop.js';
 import { validateFunction, validateMillis } from './validate.js';
 

@@ -3,7 +3,8 @@
  * active Idle keeps the loop polling without blocking.
  */
 import { binding, nativeMethods, type CallbackName } from './binding.js';
-import { handleClass, resolveLoop } from './handle.js';
+// kClosed is named in the emitted declarations of the handle mixin.
+import { handleClass, resolveLoop, type kClosed } from './handle.js';
 import type { Loop } from './loop.js';
 import { validateFunction } from './validate.js';
 

@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "box_pool.h"
-#include "list.h"
 
 namespace uvkit {
 
@@ -50,7 +49,7 @@ struct AddonState {
   Napi::FunctionReference callbacks[static_cast<int>(Callback::kCount)];
   LoopWrap* default_loop = nullptr;
 
-  // Allocates a box for a uv handle and counts it until FreeBox runs in its close callback.
+  // Allocates a box for a uv handle and counts it until HandleBase::OnUvClose frees it.
   template <typename UvT>
   UvBox<UvT>* NewBox(HandleBase* owner) {
     auto* box = new UvBox<UvT>();

@@ -9,26 +9,12 @@ import { describe, expect, it } from 'vitest';
 import { binding } from '../src/ts/binding.js';
 import { Async, Check, Idle, Loop, Prepare, Signal, Timer, UVError, constants, errors } from '../src/ts/index.js';
 import type { AsyncToken, Handle } from '../src/ts/index.js';
+import { capture, errorCode, NO_THROW } from './helpers/assert.js';
 
 // ---------------------------------------------------------------------------------------------
 // helpers
 
-const NO_THROW = Symbol('no throw');
-
 type ErrorClass = ErrorConstructor | TypeErrorConstructor | RangeErrorConstructor | typeof UVError;
-
-function capture(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  return NO_THROW;
-}
-
-function codeOf(value: unknown): unknown {
-  return typeof value === 'object' && value !== null ? (value as { code?: unknown }).code : undefined;
-}
 
 function className(value: unknown): string {
   if (typeof value !== 'object' || value === null) return String(value);
@@ -41,7 +27,7 @@ function expectError(fn: () => unknown, cls: ErrorClass, code: string): unknown 
   expect(error, 'expected the call to throw').not.toBe(NO_THROW);
   expect(className(error), `class of ${inspect(error)}`).toBe(cls.name);
   expect(Object.getPrototypeOf(error)).toBe(cls.prototype);
-  expect(codeOf(error), `code of ${inspect(error)}`).toBe(code);
+  expect(errorCode(error), `code of ${inspect(error)}`).toBe(code);
   return error;
 }
 
@@ -334,7 +320,7 @@ describe('Loop: bad input', () => {
       });
       loop.close();
       expect(className(error)).toBe('Error');
-      expect(codeOf(error)).toBe('ERR_LOOP_CLOSED');
+      expect(errorCode(error)).toBe('ERR_LOOP_CLOSED');
     });
   });
 
@@ -353,7 +339,7 @@ describe('Loop: bad input', () => {
         }, 0);
         expect(loop.run()).toBe(false);
         expect(className(error)).toBe('Error');
-        expect(codeOf(error)).toBe('ERR_LOOP_RUNNING');
+        expect(errorCode(error)).toBe('ERR_LOOP_RUNNING');
         expect(loop.closed).toBe(false);
       });
     });
@@ -753,7 +739,7 @@ describe('Async: bad input', () => {
         });
         if (outcome === NO_THROW) return;
         expect(['TypeError', 'RangeError']).toContain(className(outcome));
-        expect(['ERR_INVALID_ARG_TYPE', 'ERR_OUT_OF_RANGE']).toContain(codeOf(outcome));
+        expect(['ERR_INVALID_ARG_TYPE', 'ERR_OUT_OF_RANGE']).toContain(errorCode(outcome));
       }),
       { numRuns: 2000 },
     );
@@ -880,7 +866,7 @@ describe('fast-check: public methods with arbitrary arguments', () => {
           if (outcome === NO_THROW) return;
           if (outcome instanceof UVError) return; // libuv's own answer (EINVAL for SIGKILL, again() unstarted)
           expect(outcome).toBeInstanceOf(Error);
-          expect(allowedCodes, `${name}.${method}(${callArgs.map(label).join(', ')}) threw ${inspect(outcome)}`).toContain(codeOf(outcome));
+          expect(allowedCodes, `${name}.${method}(${callArgs.map(label).join(', ')}) threw ${inspect(outcome)}`).toContain(errorCode(outcome));
         }),
         { numRuns: 300 },
       );
@@ -899,7 +885,7 @@ describe('fast-check: public methods with arbitrary arguments', () => {
         });
         if (outcome === NO_THROW) return;
         expect(className(outcome)).toBe('TypeError');
-        expect(codeOf(outcome)).toBe('ERR_INVALID_ARG_TYPE');
+        expect(errorCode(outcome)).toBe('ERR_INVALID_ARG_TYPE');
         expect(counts()).toEqual(before);
       }),
       { numRuns: 500 },

@@ -4,21 +4,7 @@ import { constants as osConstants } from 'node:os';
 import util from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { Loop, Signal, Timer, UVError, constants, errors, features } from '../src/ts/index.js';
-
-const NO_THROW = Symbol('no throw');
-
-function capture(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  return NO_THROW;
-}
-
-function codeOf(value: unknown): unknown {
-  return typeof value === 'object' && value !== null ? (value as { code?: unknown }).code : undefined;
-}
+import { capture, errorCode, NO_THROW } from './helpers/assert.js';
 
 function errno(name: string): number {
   const value = errors.codes[name];
@@ -99,7 +85,7 @@ describe('errors.UVError', () => {
       () => null,
       (error: unknown) => error,
     );
-    expect(codeOf(nodeError)).toBe('ENOENT');
+    expect(errorCode(nodeError)).toBe('ENOENT');
     const ours = new UVError(errno('ENOENT'), 'open', { path });
     expect(ours.message).toBe((nodeError as Error).message);
     expect(ours.errno).toBe((nodeError as { errno?: unknown }).errno);
@@ -173,7 +159,7 @@ describe('errors.errname / errors.strerror / errors.codes', () => {
     for (const fn of [errors.errname, errors.strerror]) {
       const error = capture(() => Reflect.apply(fn, undefined, [value]) as unknown);
       expect(error).toBeInstanceOf(TypeError);
-      expect(codeOf(error)).toBe('ERR_INVALID_ARG_TYPE');
+      expect(errorCode(error)).toBe('ERR_INVALID_ARG_TYPE');
     }
   });
 
@@ -181,7 +167,7 @@ describe('errors.errname / errors.strerror / errors.codes', () => {
     for (const fn of [errors.errname, errors.strerror]) {
       const error = capture(() => fn(value));
       expect(error).toBeInstanceOf(RangeError);
-      expect(codeOf(error)).toBe('ERR_OUT_OF_RANGE');
+      expect(errorCode(error)).toBe('ERR_OUT_OF_RANGE');
     }
   });
 });

@@ -16,26 +16,12 @@ import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { binding } from '../src/ts/binding.js';
 import { Loop } from '../src/ts/index.js';
+import { capture, errorCode, NO_THROW } from './helpers/assert.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const fixture = path.join(root, 'test/fixtures/raw-sweep.mjs');
 const distBinding = pathToFileURL(path.join(root, 'dist/binding.js')).href;
 const distErrors = pathToFileURL(path.join(root, 'dist/errors.js')).href;
-
-const NO_THROW = Symbol('no throw');
-
-function capture(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  return NO_THROW;
-}
-
-function codeOf(value: unknown): unknown {
-  return typeof value === 'object' && value !== null ? (value as { code?: unknown }).code : undefined;
-}
 
 function describeValue(value: unknown): string {
   if (typeof value === 'symbol') return value.toString();
@@ -49,7 +35,7 @@ function describeValue(value: unknown): string {
 
 /** A coded error: an Error with a non-empty string `code`. */
 function isCodedError(value: unknown): boolean {
-  return value instanceof Error && typeof codeOf(value) === 'string' && String(codeOf(value)).length > 0;
+  return value instanceof Error && typeof errorCode(value) === 'string' && String(errorCode(value)).length > 0;
 }
 
 /**
@@ -155,7 +141,7 @@ describe('raw binding: wrong `this`', () => {
         for (const member of membersOf(name).filter((m) => m.kind !== 'method')) {
           for (const [what, receiver] of wrongReceivers(name, world.instances)) {
             const error = capture(() => (member.kind === 'get' ? member.fn.call(receiver) : member.fn.call(receiver, 1)));
-            if (!(error instanceof TypeError) || codeOf(error) !== 'ERR_INVALID_THIS') {
+            if (!(error instanceof TypeError) || errorCode(error) !== 'ERR_INVALID_THIS') {
               failures.push(`${member.kind} ${name}.${member.key} on ${what}: ${error === NO_THROW ? 'no throw' : describeValue(error)}`);
             }
           }
@@ -221,7 +207,7 @@ describe('raw binding: constructors', () => {
       const before = counts();
       const error = capture(() => new (cls(name))(value));
       expect(error, `new ${name}(${describeValue(value)})`).toBeInstanceOf(TypeError);
-      expect(codeOf(error), `new ${name}(${describeValue(value)})`).toBe('ERR_INVALID_ARG_TYPE');
+      expect(errorCode(error), `new ${name}(${describeValue(value)})`).toBe('ERR_INVALID_ARG_TYPE');
       expect(counts()).toEqual(before);
     }
   });
@@ -233,7 +219,7 @@ describe('raw binding: constructors', () => {
         if (other === 'Loop') continue;
         const before = counts();
         const error = capture(() => new (cls(name))(instance));
-        expect(codeOf(error), `new ${name}(<${other}>)`).toBe('ERR_INVALID_ARG_TYPE');
+        expect(errorCode(error), `new ${name}(<${other}>)`).toBe('ERR_INVALID_ARG_TYPE');
         expect(counts()).toEqual(before);
       }
     } finally {
@@ -247,7 +233,7 @@ describe('raw binding: constructors', () => {
     const before = counts();
     const error = capture(() => new (cls(name))(loop));
     expect(error).toBeInstanceOf(Error);
-    expect(codeOf(error)).toBe('ERR_LOOP_CLOSED');
+    expect(errorCode(error)).toBe('ERR_LOOP_CLOSED');
     expect(counts()).toEqual(before);
   });
 
@@ -269,7 +255,7 @@ describe('raw binding: constructors', () => {
     const before = counts();
     const error = capture(() => new (cls('Loop'))(true));
     expect(error).toBeInstanceOf(Error);
-    expect(codeOf(error)).toBe('ERR_INVALID_STATE');
+    expect(errorCode(error)).toBe('ERR_INVALID_STATE');
     expect(counts()).toEqual(before);
   });
 
@@ -308,7 +294,7 @@ describe('raw binding: arguments are re-checked natively', () => {
     withRawLoop((loop) => {
       const error = capture(() => call(loop, 'run', mode));
       expect(error).toBeInstanceOf(RangeError);
-      expect(codeOf(error)).toBe('ERR_OUT_OF_RANGE');
+      expect(errorCode(error)).toBe('ERR_OUT_OF_RANGE');
     });
   });
 
@@ -316,7 +302,7 @@ describe('raw binding: arguments are re-checked natively', () => {
     withRawLoop((loop) => {
       const error = capture(() => call(loop, 'run', mode));
       expect(error).toBeInstanceOf(TypeError);
-      expect(codeOf(error)).toBe('ERR_INVALID_ARG_TYPE');
+      expect(errorCode(error)).toBe('ERR_INVALID_ARG_TYPE');
     });
   });
 
@@ -324,7 +310,7 @@ describe('raw binding: arguments are re-checked natively', () => {
     withRawLoop((loop) => {
       const error = capture(() => Reflect.set(loop, 'onError', value));
       expect(error).toBeInstanceOf(TypeError);
-      expect(codeOf(error)).toBe('ERR_INVALID_ARG_TYPE');
+      expect(errorCode(error)).toBe('ERR_INVALID_ARG_TYPE');
     });
   });
 
@@ -333,11 +319,11 @@ describe('raw binding: arguments are re-checked natively', () => {
       const timer = new (cls('Timer'))(loop);
       for (const value of ['5', undefined, null, 1n, {}]) {
         const error = capture(() => Reflect.set(timer, 'repeat', value));
-        expect(codeOf(error), describeValue(value)).toBe('ERR_INVALID_ARG_TYPE');
+        expect(errorCode(error), describeValue(value)).toBe('ERR_INVALID_ARG_TYPE');
       }
       for (const value of [-1, NaN, Infinity, 2 ** 53]) {
         const error = capture(() => Reflect.set(timer, 'repeat', value));
-        expect(codeOf(error), describeValue(value)).toBe('ERR_OUT_OF_RANGE');
+        expect(errorCode(error), describeValue(value)).toBe('ERR_OUT_OF_RANGE');
       }
       expect(Reflect.get(timer, 'repeat')).toBe(0);
     });
@@ -347,12 +333,12 @@ describe('raw binding: arguments are re-checked natively', () => {
     for (const value of ['1', undefined, null, {}, 1n]) {
       const error = capture(() => Reflect.apply(binding.asyncSend, undefined, [value]) as unknown);
       expect(error, describeValue(value)).toBeInstanceOf(TypeError);
-      expect(codeOf(error), describeValue(value)).toBe('ERR_INVALID_ARG_TYPE');
+      expect(errorCode(error), describeValue(value)).toBe('ERR_INVALID_ARG_TYPE');
     }
     for (const value of [0, -1, 1.5, NaN, 2 ** 53]) {
       const error = capture(() => binding.asyncSend(value));
       expect(error, describeValue(value)).toBeInstanceOf(RangeError);
-      expect(codeOf(error), describeValue(value)).toBe('ERR_OUT_OF_RANGE');
+      expect(errorCode(error), describeValue(value)).toBe('ERR_OUT_OF_RANGE');
     }
     expect(binding.asyncSend(2 ** 53 - 1)).toBe(false);
   });
@@ -361,7 +347,7 @@ describe('raw binding: arguments are re-checked natively', () => {
     for (const value of [undefined, null, 5, 'x', {}, { UVError: 5 }, { UVError: {} }]) {
       const error = capture(() => Reflect.apply(binding.init, undefined, [value]) as unknown);
       expect(error, describeValue(value)).toBeInstanceOf(TypeError);
-      expect(codeOf(error), describeValue(value)).toBe('ERR_INVALID_ARG_TYPE');
+      expect(errorCode(error), describeValue(value)).toBe('ERR_INVALID_ARG_TYPE');
     }
   });
 });

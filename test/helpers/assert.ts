@@ -20,3 +20,21 @@ export function codeOf(fn: () => unknown): unknown {
 export function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
+
+/** What capture() returns when `fn` did not throw. */
+export const NO_THROW = Symbol('no throw');
+
+/** The value `fn` throws, or NO_THROW. */
+export function capture(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  return NO_THROW;
+}
+
+/** The `code` of an error value (undefined for non-objects). */
+export function errorCode(value: unknown): unknown {
+  return typeof value === 'object' && value !== null ? (value as { code?: unknown }).code : undefined;
+}

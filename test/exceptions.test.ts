@@ -112,25 +112,25 @@ describe('callback exceptions on Loop.default()', () => {
   it("throwing close callbacks each reach 'uncaughtException' and the loop goes on", () => {
     const run = runScenario('close-callback');
     expectClean(run);
-    expect(run.record.caught).toEqual(['close1', 'close2', 'close-in-callback']);
+    // Every throw is reported once. The order in which libuv runs the close callbacks of different
+    // handles is its own (it changed between libuv 1.46 and 1.51), so only the set is asserted.
+    expect([...run.record.caught].sort()).toEqual(['close-in-callback', 'close1', 'close2']);
     expect(run.record.events.at(-1)).toBe('later-timer');
   });
 
   it('nextTicks and promise jobs queued in a callback run right after it, before the next timer (napi_make_callback)', () => {
     const run = runScenario('microtasks');
     expectClean(run);
-    expect(run.record.events).toEqual([
-      'timer1',
-      'tick1',
-      'promise1',
-      'microtask1',
-      'timer2',
-      'tick2',
-      'close2',
-      'tick-after-close2',
-      'async',
-      'promise-async',
-    ]);
+    const events = run.record.events;
+    // Within one callback's turn: its nextTicks and promise jobs run right after it, before any
+    // other callback. The order of the separate turns (timers, the close of one handle, an Async)
+    // follows libuv's phases, which differ between libuv versions, so each turn is checked alone.
+    expect(events.slice(0, 6)).toEqual(['timer1', 'tick1', 'promise1', 'microtask1', 'timer2', 'tick2']);
+    expect(events[events.indexOf('close2') + 1]).toBe('tick-after-close2');
+    expect(events[events.indexOf('async') + 1]).toBe('promise-async');
+    expect([...events].sort()).toEqual(
+      ['async', 'close2', 'microtask1', 'promise-async', 'promise1', 'tick-after-close2', 'tick1', 'tick2', 'timer1', 'timer2'].sort(),
+    );
   });
 });
 

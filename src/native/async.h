@@ -6,7 +6,6 @@ namespace uvkit {
 
 class AsyncWrap : public HandleWrap<AsyncWrap, uv_async_t> {
  public:
-  static constexpr napi_type_tag kTypeTag = {0x75766b6974417379ULL, 0x0000000000000006ULL};
   static constexpr const char* kClassName = "Async";
   static Napi::Function Define(Napi::Env env);
   // asyncSend(id): wakes the Async registered under id from any thread; false once it closed.

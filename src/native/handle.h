@@ -103,7 +103,6 @@ class HandleWrap : public Napi::ObjectWrap<Derived>, public HandleBase {
   // info[0] is the loop; the TS layer has already defaulted it to Loop.default().
   explicit HandleWrap(const Napi::CallbackInfo& info)
       : Napi::ObjectWrap<Derived>(info), HandleBase(AddonState::Get(info.Env())) {
-    info.This().As<Napi::Object>().TypeTag(&Derived::kTypeTag);
     loop_ = LoopWrap::FromValue(info.Env(), info[0]);
   }
 
@@ -162,7 +161,7 @@ class HandleWrap : public Napi::ObjectWrap<Derived>, public HandleBase {
   static Napi::Function DefineWith(Napi::Env env, std::vector<Napi::ClassPropertyDescriptor<Derived>> own) {
     std::vector<Napi::ClassPropertyDescriptor<Derived>> all = BaseProperties();
     all.insert(all.end(), own.begin(), own.end());
-    return Napi::ObjectWrap<Derived>::DefineClass(env, Derived::kClassName, all);
+    return DefineClass<Derived>(env, Derived::kClassName, all);
   }
 };
 

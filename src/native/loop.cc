@@ -7,7 +7,7 @@
 namespace uvkit {
 
 Napi::Function LoopWrap::Define(Napi::Env env) {
-  return DefineClass(env, kClassName,
+  return uvkit::DefineClass<LoopWrap>(env, kClassName,
                      {
                          Method<LoopWrap, &LoopWrap::Run>("run"),
                          Method<LoopWrap, &LoopWrap::Stop>("stop"),
@@ -28,15 +28,24 @@ Napi::Function LoopWrap::Define(Napi::Env env) {
                      });
 }
 
+// Handle constructors pass their loop here: the unwrapped pointer is trusted only once found among
+// this environment's open loops (a foreign wrapped object yields some other pointer); the type tag
+// then tells a closed Loop from something else, for the error.
 LoopWrap* LoopWrap::FromValue(Napi::Env env, Napi::Value value) {
-  bool tagged = false;
-  if (value.IsObject() && napi_check_object_type_tag(env, value, &kTypeTag, &tagged) == napi_ok && tagged) {
-    LoopWrap* loop = Unwrap(value.As<Napi::Object>());
-    if (loop != nullptr && loop->accepting_handles()) return loop;
-    if (loop != nullptr) {
-      ThrowLoopClosed(env);
-      return nullptr;
+  if (!value.IsObject()) {
+    ThrowInvalidArgType(env, "loop", "an instance of Loop");
+    return nullptr;
+  }
+  void* pointer = nullptr;
+  if (napi_unwrap(env, value, &pointer) == napi_ok) {
+    for (LoopWrap* loop : AddonState::Get(env)->loops) {
+      if (loop == pointer && loop->accepting_handles()) return loop;
     }
+  }
+  bool tagged = false;
+  if (napi_check_object_type_tag(env, value, &kTypeTag, &tagged) == napi_ok && tagged) {
+    ThrowLoopClosed(env);
+    return nullptr;
   }
   ThrowInvalidArgType(env, "loop", "an instance of Loop");
   return nullptr;

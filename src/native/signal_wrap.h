@@ -6,7 +6,6 @@ namespace uvkit {
 
 class SignalWrap : public HandleWrap<SignalWrap, uv_signal_t> {
  public:
-  static constexpr napi_type_tag kTypeTag = {0x75766b6974536967ULL, 0x0000000000000007ULL};
   static constexpr const char* kClassName = "Signal";
   static Napi::Function Define(Napi::Env env);
 

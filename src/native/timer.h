@@ -6,7 +6,6 @@ namespace uvkit {
 
 class TimerWrap : public HandleWrap<TimerWrap, uv_timer_t> {
  public:
-  static constexpr napi_type_tag kTypeTag = {0x75766b6974546d72ULL, 0x0000000000000002ULL};
   static constexpr const char* kClassName = "Timer";
   static Napi::Function Define(Napi::Env env);
 

@@ -9,7 +9,6 @@ struct PrepareTraits {
   using Uv = uv_prepare_t;
   static constexpr const char* kName = "Prepare";
   static constexpr Callback kCallback = Callback::kPrepare;
-  static constexpr napi_type_tag kTag = {0x75766b6974507270ULL, 0x0000000000000003ULL};
   static int Init(uv_loop_t* loop, Uv* h) { return uv_prepare_init(loop, h); }
   static int Start(Uv* h, uv_prepare_cb cb) { return uv_prepare_start(h, cb); }
   static int Stop(Uv* h) { return uv_prepare_stop(h); }
@@ -19,7 +18,6 @@ struct CheckTraits {
   using Uv = uv_check_t;
   static constexpr const char* kName = "Check";
   static constexpr Callback kCallback = Callback::kCheck;
-  static constexpr napi_type_tag kTag = {0x75766b6974436b6bULL, 0x0000000000000004ULL};
   static int Init(uv_loop_t* loop, Uv* h) { return uv_check_init(loop, h); }
   static int Start(Uv* h, uv_check_cb cb) { return uv_check_start(h, cb); }
   static int Stop(Uv* h) { return uv_check_stop(h); }
@@ -29,7 +27,6 @@ struct IdleTraits {
   using Uv = uv_idle_t;
   static constexpr const char* kName = "Idle";
   static constexpr Callback kCallback = Callback::kIdle;
-  static constexpr napi_type_tag kTag = {0x75766b697449646cULL, 0x0000000000000005ULL};
   static int Init(uv_loop_t* loop, Uv* h) { return uv_idle_init(loop, h); }
   static int Start(Uv* h, uv_idle_cb cb) { return uv_idle_start(h, cb); }
   static int Stop(Uv* h) { return uv_idle_stop(h); }
@@ -39,7 +36,6 @@ template <typename Traits>
 class WatcherWrap : public HandleWrap<WatcherWrap<Traits>, typename Traits::Uv> {
  public:
   using Uv = typename Traits::Uv;
-  static constexpr napi_type_tag kTypeTag = Traits::kTag;
   static constexpr const char* kClassName = Traits::kName;
   static Napi::Function Define(Napi::Env env);
 

@@ -1,25 +1,21 @@
 // Method and accessor glue for every ObjectWrap class of the addon.
 //
-// Methods: napi_define_class gives them a V8 signature, so V8 itself rejects a receiver that was not
-// made by the class ("Illegal invocation") and napi_unwrap can be trusted. Accessors get no such
-// check (`Object.getOwnPropertyDescriptor(Timer.prototype, 'active').get.call(loop)`), so they first
-// check the object's Node-API type tag: the raw binding cannot be made to reinterpret foreign memory.
+// napi_define_class gives methods a V8 signature, so V8 itself rejects a receiver that the class did
+// not make ("Illegal invocation") and napi_unwrap can be trusted. Accessors get no such check from
+// Node-API, so they are defined as methods too (same signature) and DefineClass then turns each of
+// those functions into the property's getter and setter. (Node-API type tags would also do, but
+// tagging costs a private-property transition per object: a third of a Timer's construction.)
 #pragma once
 
 #include <napi.h>
 
+#include <cstddef>
+#include <type_traits>
+#include <vector>
+
 #include "errors.h"
 
 namespace uvkit {
-
-template <typename T>
-T* UnwrapThis(const Napi::CallbackInfo& info) {
-  bool tagged = false;
-  napi_status status = napi_check_object_type_tag(info.Env(), info.This(), &T::kTypeTag, &tagged);
-  T* self = (status == napi_ok && tagged) ? Napi::ObjectWrap<T>::Unwrap(info.This().As<Napi::Object>()) : nullptr;
-  if (self == nullptr && !info.Env().IsExceptionPending()) ThrowInvalidThis(info.Env(), T::kClassName);
-  return self;
-}
 
 // M is a member function of T or of one of its bases:
 //   Napi::Value (C::*)(const Napi::CallbackInfo&)                     methods and getters
@@ -37,22 +33,33 @@ napi_value CheckedMethod(napi_env env, napi_callback_info cbinfo) {
   return result;
 }
 
-template <typename T, auto M>
-napi_value CheckedGetter(napi_env env, napi_callback_info cbinfo) {
-  Napi::CallbackInfo info(env, cbinfo);
-  T* self = UnwrapThis<T>(info);
-  if (self == nullptr) return nullptr;
-  return (self->*M)(info);
+// Markers in a descriptor's `data`: which method functions DefineClass turns into accessors.
+inline constexpr char kGetterMark = 'g';
+inline constexpr char kAccessorMark = 'a';
+
+// The one function behind an accessor: called with no argument it reads (G), with one it writes (S).
+template <typename T, auto G, auto S>
+Napi::Value AccessorCall(T* self, const Napi::CallbackInfo& info) {
+  if constexpr (!std::is_same_v<decltype(S), std::nullptr_t>) {
+    if (info.Length() > 0) {
+      (self->*S)(info, info[0]);
+      return info.Env().Undefined();
+    }
+  }
+  return (self->*G)(info);
 }
 
-template <typename T, auto M>
-napi_value CheckedSetter(napi_env env, napi_callback_info cbinfo) {
+template <typename T, auto G, auto S>
+napi_value CheckedAccessor(napi_env env, napi_callback_info cbinfo) {
   Napi::CallbackInfo info(env, cbinfo);
-  T* self = UnwrapThis<T>(info);
-  if (self == nullptr) return nullptr;
-  (self->*M)(info, info[0]);
-  self->AfterJsCall();
-  return nullptr;
+  T* self = Napi::ObjectWrap<T>::Unwrap(info.This().As<Napi::Object>());  // receiver checked by V8
+  if (self == nullptr) {
+    ThrowInvalidThis(env, T::kClassName);
+    return nullptr;
+  }
+  Napi::Value result = AccessorCall<T, G, S>(self, info);
+  if (info.Length() > 0) self->AfterJsCall();
+  return result;
 }
 
 template <typename T, auto M>
@@ -62,12 +69,35 @@ Napi::ClassPropertyDescriptor<T> Method(const char* name) {
 
 template <typename T, auto G>
 Napi::ClassPropertyDescriptor<T> Getter(const char* name) {
-  return napi_property_descriptor{name, nullptr, nullptr, &CheckedGetter<T, G>, nullptr, nullptr, napi_configurable, nullptr};
+  void* mark = const_cast<char*>(&kGetterMark);
+  return napi_property_descriptor{name, nullptr, &CheckedAccessor<T, G, nullptr>, nullptr, nullptr, nullptr, napi_default_method, mark};
 }
 
 template <typename T, auto G, auto S>
 Napi::ClassPropertyDescriptor<T> Accessor(const char* name) {
-  return napi_property_descriptor{name, nullptr, nullptr, &CheckedGetter<T, G>, &CheckedSetter<T, S>, nullptr, napi_configurable, nullptr};
+  void* mark = const_cast<char*>(&kAccessorMark);
+  return napi_property_descriptor{name, nullptr, &CheckedAccessor<T, G, S>, nullptr, nullptr, nullptr, napi_default_method, mark};
+}
+
+// ObjectWrap<T>::DefineClass, then the marked methods become accessors (configurable, not enumerable,
+// like the accessors of a JS class).
+template <typename T>
+Napi::Function DefineClass(Napi::Env env, const char* name, const std::vector<Napi::ClassPropertyDescriptor<T>>& properties) {
+  Napi::Function cls = Napi::ObjectWrap<T>::DefineClass(env, name, properties);
+  if (env.IsExceptionPending()) return cls;
+  Napi::Object prototype = cls.Get("prototype").As<Napi::Object>();
+  Napi::Function define_property = env.Global().Get("Object").As<Napi::Object>().Get("defineProperty").As<Napi::Function>();
+  for (const auto& property : properties) {
+    const napi_property_descriptor& raw = property;
+    if (raw.data != &kGetterMark && raw.data != &kAccessorMark) continue;
+    Napi::Value fn = prototype.Get(raw.utf8name);
+    Napi::Object descriptor = Napi::Object::New(env);
+    descriptor.Set("get", fn);
+    if (raw.data == &kAccessorMark) descriptor.Set("set", fn);
+    descriptor.Set("configurable", true);
+    define_property.Call({prototype, Napi::String::New(env, raw.utf8name), descriptor});
+  }
+  return cls;
 }
 
 }  // namespace uvkit

@@ -7,6 +7,7 @@
         "src/native/async.cc",
         "src/native/box_pool.cc",
         "src/native/embed.cc",
+        "src/native/embed_thread.cc",
         "src/native/errors.cc",
         "src/native/features.cc",
         "src/native/handle.cc",

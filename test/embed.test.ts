@@ -3,8 +3,8 @@
 //
 // Two kinds of tests:
 // - In this process. Each embedded loop here holds a long referenced "keeper" timer so that it
-//   never runs out of work while embedded: an embedded loop with nothing to do currently freezes
-//   Node's loop (see the child-process tests below), which would hang the whole test run.
+//   never runs out of work while embedded (an embedded loop with nothing to do once froze Node's
+//   loop; the child-process tests below check it no longer does, where a freeze is only a timeout).
 // - In child processes, with a kill timeout, for the scenarios that can freeze or end the
 //   process. They load dist/ (the compiled src/ts; `npm test` rebuilds it when stale).
 import { spawn } from 'node:child_process';
@@ -12,7 +12,7 @@ import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Loop, Prepare, Timer } from '../src/ts/index.js';
+import { Async, Loop, Prepare, Timer, type AsyncToken, type EmbedOptions } from '../src/ts/index.js';
 import { codeOf, sleepSync } from './helpers/assert.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -40,11 +40,12 @@ async function within<T>(promise: Promise<T>, ms: number, what: string): Promise
 const leaveTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** A private loop with a referenced 10-minute keeper timer, embedded into Node's loop. */
-function embeddedLoop(): { loop: Loop; keeper: Timer } {
+function embeddedLoop(options: EmbedOptions): { loop: Loop; keeper: Timer } {
   const loop = new Loop();
   const keeper = new Timer(loop);
   keeper.start(() => {}, 600_000);
-  loop.embed();
+  loop.embed(options);
+  expect(loop.embedded).toBe(options.thread === true ? 'thread' : 'poll');
   return { loop, keeper };
 }
 
@@ -60,9 +61,16 @@ beforeAll(() => {
   Loop.default();
 });
 
-describe('embed() in this process', () => {
+// Every behaviour holds for both ways of embedding: fd polling (the default on Linux and macOS) and
+// the helper thread (the only way on Windows; chosen here with { thread: true }).
+const MODES: Array<[string, EmbedOptions]> = [
+  ['fd polling', {}],
+  ['helper thread', { thread: true }],
+];
+
+describe.each(MODES)('embed() in this process, %s', (_mode, options) => {
   it("an embedded timer fires while Node's own timers keep firing (Node's loop is not blocked)", async () => {
-    const { loop } = embeddedLoop();
+    const { loop } = embeddedLoop(options);
     try {
       let intervals = 0;
       let immediates = 0;
@@ -107,7 +115,7 @@ describe('embed() in this process', () => {
   });
 
   it('a repeating embedded timer fires exactly N times when it stops itself', async () => {
-    const { loop } = embeddedLoop();
+    const { loop } = embeddedLoop(options);
     try {
       const timer = new Timer(loop);
       let calls = 0;
@@ -132,8 +140,33 @@ describe('embed() in this process', () => {
     }
   });
 
+  it('an Async woken through its token wakes the loop through its backend (no timeout, no nudge)', async () => {
+    const { loop } = embeddedLoop(options);
+    try {
+      let token: AsyncToken | undefined;
+      let calls = 0;
+      const woken = new Promise<void>((resolve) => {
+        const async = new Async(loop, () => {
+          calls++;
+          async.close();
+          resolve();
+        });
+        token = async.sender();
+      });
+      await sleep(30); // creating the Async nudged the loop; that turn is long over
+      expect(calls).toBe(0);
+      // Async.send() is not a method of the loop's handles, so no nudge follows it: only the
+      // backend's readiness (the loop's eventfd through epoll) can wake the loop now.
+      setTimeout(() => Async.send(token as AsyncToken), 5);
+      await within(woken, 30_000, 'the Async callback on the embedded loop');
+      expect(calls).toBe(1);
+    } finally {
+      await closeLoop(loop);
+    }
+  });
+
   it('a timer started from a Node setTimeout callback fires without any other event', async () => {
-    const { loop } = embeddedLoop();
+    const { loop } = embeddedLoop(options);
     try {
       await sleep(20); // the embedded loop is now idle, waiting for its 10-minute keeper
       let calls = 0;
@@ -155,7 +188,7 @@ describe('embed() in this process', () => {
   });
 
   it('a Prepare started from Node on an embedded loop runs without any other event', async () => {
-    const { loop } = embeddedLoop();
+    const { loop } = embeddedLoop(options);
     try {
       await sleep(20);
       const prepare = new Prepare(loop);
@@ -178,7 +211,7 @@ describe('embed() in this process', () => {
   });
 
   it('unembed() stops driving: a pending timer fires only at the next loop.run()', async () => {
-    const { loop, keeper } = embeddedLoop();
+    const { loop, keeper } = embeddedLoop(options);
     try {
       const timer = new Timer(loop);
       let calls = 0;
@@ -200,10 +233,10 @@ describe('embed() in this process', () => {
   });
 
   it('embed() after unembed() drives the loop again', async () => {
-    const { loop } = embeddedLoop();
+    const { loop } = embeddedLoop(options);
     try {
       loop.unembed();
-      loop.embed();
+      loop.embed(options);
       const timer = new Timer(loop);
       let calls = 0;
       await within(
@@ -224,9 +257,9 @@ describe('embed() in this process', () => {
   });
 
   it('embed() twice is harmless: a timer still fires exactly once', async () => {
-    const { loop } = embeddedLoop();
+    const { loop } = embeddedLoop(options);
     try {
-      loop.embed();
+      loop.embed(options);
       const timer = new Timer(loop);
       let calls = 0;
       await within(
@@ -252,7 +285,7 @@ describe('embed() in this process', () => {
   });
 
   it("an embedded callback's error goes to loop.onError with (error, handle); the loop keeps going", async () => {
-    const { loop } = embeddedLoop();
+    const { loop } = embeddedLoop(options);
     try {
       const error = new Error('embedded boom');
       const seen: Array<[unknown, unknown]> = [];
@@ -287,7 +320,7 @@ describe('embed() in this process', () => {
   });
 
   it('run() and close() inside an embedded callback throw ERR_LOOP_RUNNING', async () => {
-    const { loop } = embeddedLoop();
+    const { loop } = embeddedLoop(options);
     try {
       const timer = new Timer(loop);
       const codes = await within(
@@ -308,7 +341,7 @@ describe('embed() in this process', () => {
   });
 
   it('run("nowait") from JS on an embedded loop runs due callbacks synchronously; embedding goes on', async () => {
-    const { loop } = embeddedLoop();
+    const { loop } = embeddedLoop(options);
     try {
       const timer = new Timer(loop);
       let calls = 0;
@@ -336,7 +369,7 @@ describe('embed() in this process', () => {
   });
 
   it('close() of an embedded loop closes its handles (close callbacks run) and the loop', async () => {
-    const { loop, keeper } = embeddedLoop();
+    const { loop, keeper } = embeddedLoop(options);
     const timer = new Timer(loop);
     timer.start(() => {}, 10_000, 10_000);
     const prepare = new Prepare(loop);
@@ -351,7 +384,7 @@ describe('embed() in this process', () => {
     expect(loop.closed).toBe(true);
     expect(closeCalls).toBe(1);
     for (const h of [keeper, timer, prepare, closing]) expect(h.closed).toBe(true);
-    expect(codeOf(() => loop.embed())).toBe('ERR_LOOP_CLOSED');
+    expect(codeOf(() => loop.embed(options))).toBe('ERR_LOOP_CLOSED');
     expect(codeOf(() => loop.unembed())).toBe('ERR_LOOP_CLOSED');
     // Node's loop is not disturbed by the closed embedding
     await sleep(20);
@@ -359,7 +392,7 @@ describe('embed() in this process', () => {
   });
 
   it('close() right after awaiting an embedded callback closes the loop', async () => {
-    const { loop } = embeddedLoop();
+    const { loop } = embeddedLoop(options);
     try {
       const timer = new Timer(loop);
       await within(
@@ -379,6 +412,77 @@ describe('embed() in this process', () => {
       expect(error).toBeUndefined();
       expect(loop.closed).toBe(true);
       expect(timer.closed).toBe(true);
+    } finally {
+      await closeLoop(loop);
+    }
+  });
+});
+
+describe('embed() options and state', () => {
+  it("loop.embedded says how the loop is driven: 'poll', 'thread', or null", () => {
+    const loop = new Loop();
+    try {
+      expect(loop.embedded).toBeNull();
+      loop.embed();
+      expect(loop.embedded).toBe('poll');
+      loop.embed({ thread: true }); // already embedded: no change
+      expect(loop.embedded).toBe('poll');
+      loop.unembed();
+      expect(loop.embedded).toBeNull();
+      loop.embed({ thread: true });
+      expect(loop.embedded).toBe('thread');
+      loop.embed({ thread: false });
+      expect(loop.embedded).toBe('thread');
+      loop.unembed();
+      loop.embed({ thread: false });
+      expect(loop.embedded).toBe('poll');
+    } finally {
+      loop.close();
+    }
+    expect(loop.embedded).toBeNull();
+  });
+
+  it('bad options are rejected before anything is embedded', () => {
+    const loop = new Loop();
+    try {
+      for (const bad of [1, 'thread', null, [], true]) {
+        expect(codeOf(() => loop.embed(bad as never))).toBe('ERR_INVALID_ARG_TYPE');
+      }
+      for (const bad of [1, 'yes', null, {}]) {
+        expect(codeOf(() => loop.embed({ thread: bad as never }))).toBe('ERR_INVALID_ARG_TYPE');
+      }
+      expect(loop.embedded).toBeNull();
+    } finally {
+      loop.close();
+    }
+  });
+
+  it('unembed() from inside an embedded callback stops the helper thread cleanly; embed() resumes', async () => {
+    const loop = new Loop();
+    const keeper = new Timer(loop);
+    keeper.start(() => {}, 600_000);
+    loop.embed({ thread: true });
+    try {
+      const timer = new Timer(loop);
+      await within(
+        new Promise<void>((resolve) => {
+          timer.start(() => {
+            loop.unembed();
+            resolve();
+          }, 5);
+        }),
+        30_000,
+        'the embedded timer',
+      );
+      expect(loop.embedded).toBeNull();
+      loop.embed({ thread: true });
+      await within(
+        new Promise<void>((resolve) => {
+          timer.start(() => resolve(), 5);
+        }),
+        30_000,
+        'the timer after re-embedding',
+      );
     } finally {
       await closeLoop(loop);
     }
@@ -413,7 +517,7 @@ interface ChildResult {
 }
 
 /** Runs an ES module in a fresh Node with `uvkit` importable; kills it after `timeoutMs`. */
-function runChild(body: string, timeoutMs = 10_000): Promise<ChildResult> {
+function runChildWith(body: string, timeoutMs = 10_000): Promise<ChildResult> {
   checkDistFresh();
   const entry = pathToFileURL(path.join(root, 'dist/index.js')).href;
   const source = `import { Loop, Timer, Idle, Prepare } from ${JSON.stringify(entry)};\n${body}`;
@@ -447,7 +551,9 @@ function outcome(r: ChildResult): { status: number | null; timedOut: boolean; st
   return { status: r.status, timedOut: r.timedOut, stdout: r.stdout, stderr: r.stderr.trim().split('\n').slice(0, 6).join('\n') };
 }
 
-describe('embed() in child processes', () => {
+describe.each(MODES)('embed() in child processes, %s', (_mode, options) => {
+  const runChild = (body: string, timeoutMs?: number) => runChildWith(`const EMBED = ${JSON.stringify(options)};\n${body}`, timeoutMs);
+
   it('embed() works in a fresh process where Loop.default() was never called', async () => {
     const r = await runChild(`
       const loop = new Loop();
@@ -458,7 +564,7 @@ describe('embed() in child processes', () => {
         console.log('fired');
         setTimeout(() => { loop.close(); console.log('closed'); }, 1);
       }, 10);
-      loop.embed();
+      loop.embed(EMBED);
     `);
     expect(outcome(r)).toEqual({ status: 0, timedOut: false, stdout: 'fired\nclosed\n', stderr: '' });
   });
@@ -469,7 +575,7 @@ describe('embed() in child processes', () => {
       const loop = new Loop();
       const timer = new Timer(loop);
       timer.start(() => { console.log('fired'); timer.close(); }, 20);
-      loop.embed();
+      loop.embed(EMBED);
       setTimeout(() => { console.log('node timer'); loop.close(); console.log('closed'); }, 300);
     `);
     expect(outcome(r)).toEqual({ status: 0, timedOut: false, stdout: 'fired\nnode timer\nclosed\n', stderr: '' });
@@ -479,7 +585,7 @@ describe('embed() in child processes', () => {
     const r = await runChild(`
       Loop.default();
       const loop = new Loop();
-      loop.embed();
+      loop.embed(EMBED);
       setTimeout(() => { console.log('node timer'); loop.close(); console.log('closed'); }, 50);
     `);
     expect(outcome(r)).toEqual({ status: 0, timedOut: false, stdout: 'node timer\nclosed\n', stderr: '' });
@@ -494,7 +600,7 @@ describe('embed() in child processes', () => {
       const idle = new Idle(loop);
       let calls = 0;
       idle.start(() => { calls++; });
-      loop.embed();
+      loop.embed(EMBED);
       setTimeout(() => {
         console.log(calls > 0 ? 'idle ran' : 'idle did not run');
         loop.close();
@@ -514,7 +620,7 @@ describe('embed() in child processes', () => {
         timer.close();
         loop.unembed(); // from here nothing keeps Node alive
       }, 200);
-      loop.embed();
+      loop.embed(EMBED);
       process.on('exit', () => console.log('exit'));
     `);
     expect(outcome(r)).toEqual({ status: 0, timedOut: false, stdout: 'fired\nexit\n', stderr: '' });
@@ -526,7 +632,7 @@ describe('embed() in child processes', () => {
       const loop = new Loop();
       const timer = new Timer(loop);
       timer.start(() => { console.log('fired'); timer.close(); }, 50);
-      loop.embed();
+      loop.embed(EMBED);
       process.on('exit', () => console.log('exit'));
     `);
     expect(outcome(r)).toEqual({ status: 0, timedOut: false, stdout: 'fired\nexit\n', stderr: '' });
@@ -544,7 +650,7 @@ describe('embed() in child processes', () => {
         setTimeout(() => { loop.close(); console.log('closed'); }, 1);
       });
       timer.start(() => { throw new Error('embedded boom'); }, 10);
-      loop.embed();
+      loop.embed(EMBED);
     `);
     expect(outcome(r)).toEqual({ status: 0, timedOut: false, stdout: 'uncaught: embedded boom\nclosed\n', stderr: '' });
   });

@@ -73,6 +73,7 @@ describe('200 workers torn down at random points (reliability.md §4.7)', () => 
     const expectedCodes: Record<string, number> = {
       run: 1,
       embed: 1,
+      'embed-thread': 1,
       busy: 1,
       closing: 1,
       exit: 0,
@@ -161,10 +162,10 @@ describe('single teardown scenarios', () => {
     expect(lines(run)).toEqual(['open 6 3 false']);
   });
 
-  it('the main thread ends by itself with an embedded private loop whose handles are unreferenced: exit 0', () => {
+  it('the main thread ends by itself with embedded private loops (fd polling, helper thread) whose handles are unreferenced: exit 0', () => {
     const run = runScenario('main-returns-with-embedded-loop', 10_000);
     expectExit(run, 0);
-    expect(lines(run)).toEqual(['open 6 1']);
+    expect(lines(run)).toEqual(['open 6 1 1']);
   });
 
   it('terminate() ends a worker whose embedded private loop has an active Idle', () => {

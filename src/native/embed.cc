@@ -1,92 +1,117 @@
-// Driving a private loop from Node's loop without blocking it (loop.embed()).
+// Driving a private loop from Node's loop without blocking it (loop.embed()): the LoopWrap side
+// (embed, unembed, one turn, re-arming) and the PollEmbedder.
 //
-// Node's loop watches our backend fd (epoll/kqueue) with a uv_poll and our next timer with a
-// uv_timer; either one runs us with UV_RUN_NOWAIT. libuv only hands new watchers to the kernel
-// inside uv__io_poll, so after JS changes an embedded loop (a timer started, a handle closed) an
-// idle handle on Node's loop makes it turn us once more right away (AfterJsCall).
+// PollEmbedder: Node's loop watches our backend fd (epoll/kqueue) with a uv_poll and our next timer
+// with a uv_timer; either one runs us with UV_RUN_NOWAIT. libuv only hands new watchers to the
+// kernel inside uv__io_poll, so after JS changes an embedded loop (a timer started, a handle
+// closed) an idle handle on Node's loop makes it turn us once more right away.
+#include "embed.h"
+
+#include "errors.h"
 #include "handle.h"
 #include "loop.h"
 
 namespace uvkit {
 
-template <typename UvT>
-struct EmbedBox : UvHandleHeader {
-  UvT uv{};
-  LoopWrap* loop = nullptr;
-};
+namespace {
 
-struct Embedder {
-  EmbedBox<uv_poll_t>* poll = nullptr;
-  EmbedBox<uv_timer_t>* timer = nullptr;
-  EmbedBox<uv_idle_t>* idle = nullptr;
+class PollEmbedder final : public Embedder {
+ public:
+  PollEmbedder(LoopWrap* loop, AddonState* state)
+      : poll_(EmbedBox<uv_poll_t>::New(loop, state)),
+        timer_(EmbedBox<uv_timer_t>::New(loop, state)),
+        idle_(EmbedBox<uv_idle_t>::New(loop, state)) {}
 
-  template <typename UvT>
-  static EmbedBox<UvT>* NewBox(LoopWrap* loop) {
-    auto* box = new EmbedBox<UvT>();
-    box->state = loop->state();
-    box->loop = loop;
-    box->uv.data = static_cast<UvHandleHeader*>(box);
-    ++box->state->live_uv_handles;
-    return box;
+  // Returns a libuv error and names the call that failed (Stop() then frees the boxes).
+  int Init(uv_loop_t* node_loop, int fd, const char** syscall) {
+    uv_timer_init(node_loop, &timer_->uv);
+    uv_idle_init(node_loop, &idle_->uv);
+    uv_unref(idle_->handle());  // a nudge, never a reason to stay alive
+    *syscall = "uv_poll_init";
+    int err = uv_poll_init(node_loop, &poll_->uv, fd);
+    if (err != 0) return err;
+    poll_initialised_ = true;
+    *syscall = "uv_poll_start";
+    return uv_poll_start(&poll_->uv, UV_READABLE, OnPoll);
   }
 
-  template <typename UvT>
-  static LoopWrap* LoopOf(UvT* uv) {
-    auto* box = static_cast<EmbedBox<UvT>*>(static_cast<UvHandleHeader*>(uv->data));
-    return box->state->exiting ? nullptr : box->loop;
+  void Arm(int timeout) override {
+    if (timeout > 0) uv_timer_start(&timer_->uv, OnTimer, static_cast<uint64_t>(timeout), 0);
+    else uv_timer_stop(&timer_->uv);
+    // A zero timeout turns us from Node's idle phase, never from a 0 ms timer: libuv 1.46 reruns a
+    // timer re-armed at 0 from its own callback in the same pass, forever.
+    if (timeout == 0) Kick();
   }
 
+  void Kick() override { uv_idle_start(&idle_->uv, OnIdle); }
+
+  void SetReferenced(bool referenced) override {
+    for (uv_handle_t* h : {poll_->handle(), timer_->handle()}) referenced ? uv_ref(h) : uv_unref(h);
+  }
+
+  void Stop() override {
+    if (poll_initialised_) uv_close(poll_->handle(), HandleBase::OnUvClose);
+    else ForgetBox(poll_);
+    uv_close(timer_->handle(), HandleBase::OnUvClose);
+    uv_close(idle_->handle(), HandleBase::OnUvClose);
+  }
+
+ private:
   static void OnPoll(uv_poll_t* poll, int, int) {
-    if (LoopWrap* loop = LoopOf(poll)) loop->Drive();
+    if (LoopWrap* loop = EmbedBox<uv_poll_t>::LoopOf(poll)) loop->Drive();
   }
   static void OnTimer(uv_timer_t* timer) {
-    if (LoopWrap* loop = LoopOf(timer)) loop->Drive();
+    if (LoopWrap* loop = EmbedBox<uv_timer_t>::LoopOf(timer)) loop->Drive();
   }
   static void OnIdle(uv_idle_t* idle) {
     uv_idle_stop(idle);
-    if (LoopWrap* loop = LoopOf(idle)) loop->Drive();
+    if (LoopWrap* loop = EmbedBox<uv_idle_t>::LoopOf(idle)) loop->Drive();
+  }
+  // A box whose handle libuv never knew: freed here, not by a close callback.
+  static void ForgetBox(EmbedBox<uv_poll_t>* box) {
+    AddonState* state = box->state;
+    delete box;
+    --state->live_uv_handles;
   }
 
-  // Node's loop stays alive exactly while the embedded loop has referenced work.
-  void UpdateRefs(uv_loop_t* embedded) {
-    if (uv_loop_alive(embedded)) {
-      uv_ref(reinterpret_cast<uv_handle_t*>(&poll->uv));
-      uv_ref(reinterpret_cast<uv_handle_t*>(&timer->uv));
-    } else {
-      uv_unref(reinterpret_cast<uv_handle_t*>(&poll->uv));
-      uv_unref(reinterpret_cast<uv_handle_t*>(&timer->uv));
-    }
-  }
+  EmbedBox<uv_poll_t>* poll_;
+  EmbedBox<uv_timer_t>* timer_;
+  EmbedBox<uv_idle_t>* idle_;
+  bool poll_initialised_ = false;
 };
 
+}  // namespace
+
+Embedder* NewPollEmbedder(napi_env env, LoopWrap* loop, uv_loop_t* node_loop) {
+  auto* embedder = new PollEmbedder(loop, loop->state());
+  const char* syscall = nullptr;
+  int err = embedder->Init(node_loop, uv_backend_fd(loop->uv()), &syscall);
+  if (err == 0) return embedder;
+  embedder->Stop();
+  delete embedder;
+  ThrowUVError(Napi::Env(env), err, syscall);
+  return nullptr;
+}
+
+// --- LoopWrap: embedding ---
+
+// embed(thread = false): a helper thread instead of fd polling when asked, or when the backend fd
+// cannot be polled (Windows).
 Napi::Value LoopWrap::Embed(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
+  bool thread = false;
+  if (!info[0].IsUndefined() && !ReadBool(info, 0, "thread", &thread)) return {};
   if (!CheckPrivateIdle(env, "embed()")) return {};
   if (embedder_ != nullptr) return env.Undefined();
-  int fd = uv_backend_fd(loop_);
   uv_loop_t* node_loop = nullptr;
-  if (fd < 0 || napi_get_uv_event_loop(env, &node_loop) != napi_ok || node_loop == nullptr) {
-    ThrowCodedError(env, ErrorKind::kError, "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM",
-                    "embed() needs a pollable backend fd (Linux, macOS, BSD); this platform has none");
+  if (napi_get_uv_event_loop(env, &node_loop) != napi_ok || node_loop == nullptr) {
+    ThrowCodedError(env, ErrorKind::kError, "ERR_INVALID_STATE", "Node's loop is not available");
     return {};
   }
-  auto* embedder = new Embedder();
-  embedder->poll = Embedder::NewBox<uv_poll_t>(this);
-  int err = uv_poll_init(node_loop, &embedder->poll->uv, fd);
-  if (err != 0) {
-    delete embedder->poll;
-    --state_->live_uv_handles;
-    delete embedder;
-    ThrowUVError(env, err, "uv_poll_init");
-    return {};
-  }
-  embedder->timer = Embedder::NewBox<uv_timer_t>(this);
-  embedder->idle = Embedder::NewBox<uv_idle_t>(this);
-  uv_timer_init(node_loop, &embedder->timer->uv);
-  uv_idle_init(node_loop, &embedder->idle->uv);
-  uv_unref(reinterpret_cast<uv_handle_t*>(&embedder->idle->uv));  // a nudge, never a reason to stay alive
-  uv_poll_start(&embedder->poll->uv, UV_READABLE, Embedder::OnPoll);
-  embedder_ = embedder;
+  bool pollable = uv_backend_fd(loop_) >= 0;
+  embedder_ = (thread || !pollable) ? NewThreadEmbedder(env, this, node_loop) : NewPollEmbedder(env, this, node_loop);
+  if (embedder_ == nullptr) return {};
+  embedded_by_thread_ = thread || !pollable;
   Ref();  // Node's loop now calls us: stay alive until unembed() or close()
   AfterJsCall();
   return env.Undefined();
@@ -98,11 +123,15 @@ Napi::Value LoopWrap::Unembed(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// 'poll', 'thread', or null when not embedded.
+Napi::Value LoopWrap::GetEmbedded(const Napi::CallbackInfo& info) {
+  if (embedder_ == nullptr) return info.Env().Null();
+  return Napi::String::New(info.Env(), embedded_by_thread_ ? "thread" : "poll");
+}
+
 void LoopWrap::StopEmbedding() {
   if (embedder_ == nullptr) return;
-  uv_close(reinterpret_cast<uv_handle_t*>(&embedder_->poll->uv), HandleBase::OnUvClose);
-  uv_close(reinterpret_cast<uv_handle_t*>(&embedder_->timer->uv), HandleBase::OnUvClose);
-  uv_close(reinterpret_cast<uv_handle_t*>(&embedder_->idle->uv), HandleBase::OnUvClose);
+  embedder_->Stop();
   delete embedder_;
   embedder_ = nullptr;
   if (!state_->exiting) Unref();
@@ -114,8 +143,8 @@ void LoopWrap::AfterJsCall() {
     dirty_ = true;  // Drive() rearms when the current turn ends
     return;
   }
-  embedder_->UpdateRefs(loop_);
-  uv_idle_start(&embedder_->idle->uv, Embedder::OnIdle);
+  embedder_->SetReferenced(uv_loop_alive(loop_) != 0);
+  embedder_->Kick();
 }
 
 // One turn of the embedded loop. The whole turn runs inside one callback scope, so the nextTicks
@@ -135,10 +164,6 @@ void LoopWrap::Drive() {
   Rearm();
 }
 
-// Arms Node's side for our next event. A zero timeout (an active Idle, pending callbacks) turns us
-// from Node's idle phase, never from a 0 ms timer: libuv 1.46 reruns a timer re-armed at 0 from its
-// own callback in the same pass, forever. A loop with nothing alive needs no wake-up at all (libuv
-// reports 0 for it too); JS starting new work kicks us through AfterJsCall.
 napi_async_context LoopWrap::LoopAsyncContext() {
   if (async_context_ == nullptr) {
     napi_value name;
@@ -148,16 +173,16 @@ napi_async_context LoopWrap::LoopAsyncContext() {
   return async_context_;
 }
 
+// Arms the embedder for our next event. A loop with nothing alive needs no wake-up at all (libuv
+// reports 0 for it too); JS starting new work kicks us through AfterJsCall.
 void LoopWrap::Rearm() {
   if (embedder_ == nullptr || loop_ == nullptr) return;
-  embedder_->UpdateRefs(loop_);
-  int timeout = uv_loop_alive(loop_) ? uv_backend_timeout(loop_) : -1;
-  if (timeout > 0) uv_timer_start(&embedder_->timer->uv, Embedder::OnTimer, static_cast<uint64_t>(timeout), 0);
-  else uv_timer_stop(&embedder_->timer->uv);
-  if (timeout == 0 || dirty_) {
-    dirty_ = false;
-    uv_idle_start(&embedder_->idle->uv, Embedder::OnIdle);
-  }
+  bool alive = uv_loop_alive(loop_) != 0;
+  embedder_->SetReferenced(alive);
+  int timeout = alive ? uv_backend_timeout(loop_) : -1;
+  if (dirty_) timeout = 0;
+  dirty_ = false;
+  embedder_->Arm(timeout);
 }
 
 }  // namespace uvkit

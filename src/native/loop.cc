@@ -1,5 +1,6 @@
 #include "loop.h"
 
+#include "embed.h"
 #include "features.h"
 #include "handle.h"
 #include "wrap.h"
@@ -23,6 +24,7 @@ Napi::Function LoopWrap::Define(Napi::Env env) {
                          Method<LoopWrap, &LoopWrap::Metrics>("metrics"),
                          Method<LoopWrap, &LoopWrap::Embed>("embed"),
                          Method<LoopWrap, &LoopWrap::Unembed>("unembed"),
+                         Getter<LoopWrap, &LoopWrap::GetEmbedded>("embedded"),
                          Method<LoopWrap, &LoopWrap::ReportError>("reportError"),
                          Accessor<LoopWrap, &LoopWrap::GetOnError, &LoopWrap::SetOnError>("onError"),
                      });

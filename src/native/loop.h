@@ -37,14 +37,14 @@ class LoopWrap : public Napi::ObjectWrap<LoopWrap> {
 
   // After any JS call that may have changed an embedded loop: make Node's loop turn it soon.
   void AfterJsCall();
+  // One turn of an embedded loop, run by its embedder from Node's loop (embed.cc).
+  void Drive();
   // Env teardown: close everything without calling JS; private loops are run until closed.
   void Teardown();
 
   IntrusiveList<HandleBase> handles;
 
  private:
-  friend struct Embedder;
-
   Napi::Value Run(const Napi::CallbackInfo& info);
   Napi::Value Stop(const Napi::CallbackInfo& info);
   Napi::Value Now(const Napi::CallbackInfo& info);
@@ -59,6 +59,7 @@ class LoopWrap : public Napi::ObjectWrap<LoopWrap> {
   Napi::Value Metrics(const Napi::CallbackInfo& info);
   Napi::Value Embed(const Napi::CallbackInfo& info);
   Napi::Value Unembed(const Napi::CallbackInfo& info);
+  Napi::Value GetEmbedded(const Napi::CallbackInfo& info);
   Napi::Value GetOnError(const Napi::CallbackInfo& info);
   void SetOnError(const Napi::CallbackInfo& info, const Napi::Value& value);
 
@@ -78,9 +79,7 @@ class LoopWrap : public Napi::ObjectWrap<LoopWrap> {
   void QueueError(napi_env env, napi_value error);
   bool ThrowQueuedError(napi_env env);
 
-  // Embedding (see embed.cc): uv_poll on our backend fd + a timer for our backend timeout + an
-  // idle handle to turn us soon after JS changed our watchers, all on Node's loop.
-  void Drive();
+  // Embedding (embed.h): an Embedder on Node's loop turns us (Drive) when we have events.
   napi_async_context LoopAsyncContext();
   void Rearm();
   void StopEmbedding();
@@ -93,6 +92,7 @@ class LoopWrap : public Napi::ObjectWrap<LoopWrap> {
   bool closing_ = false;          // close() in progress: no new handles
   bool dirty_ = false;            // JS changed us while we were being driven
   Embedder* embedder_ = nullptr;
+  bool embedded_by_thread_ = false;
   Napi::FunctionReference on_error_;
   napi_async_context async_context_ = nullptr;  // for turns driven from Node's loop
   Napi::ObjectReference errors_;  // callback errors waiting for run() to rethrow them

@@ -44,8 +44,12 @@ export interface NativeLoop {
   backendTimeout(): number;
   close(): void;
   metrics(): { idleTime: number; loopCount?: number; events?: number; eventsWaiting?: number };
-  embed(): void;
+  /** Native takes `thread` (a helper thread instead of fd polling); the union lets the TS layer
+   * accept its options object. */
+  embed(thread?: boolean | { thread?: boolean }): void;
   unembed(): void;
+  /** How the loop is embedded into Node's loop, or null. */
+  readonly embedded: 'poll' | 'thread' | null;
   onError: ((error: unknown, handle: never) => void) | null;
   /** Routes an error as if a callback of this loop had thrown it (internal to the TS layer). */
   reportError(error: unknown, handle?: NativeHandle): void;

@@ -4,7 +4,7 @@
  */
 import * as errors from './errors.js';
 
-export { Loop, type LoopMetrics } from './loop.js';
+export { Loop, type EmbedOptions, type LoopMetrics } from './loop.js';
 export type { Handle } from './handle.js';
 export { Timer } from './timer.js';
 export { Prepare, Check, Idle } from './watchers.js';

@@ -6,6 +6,7 @@ import { binding } from './binding.js';
 import { constants, type RunMode } from './constants.js';
 import { invalidArgType, invalidArgValue } from './errors.js';
 import type { Handle } from './handle.js';
+import { validateBoolean, validateObject } from './validate.js';
 
 let creatingDefault = false;
 let defaultLoop: Loop | undefined;
@@ -18,6 +19,15 @@ export interface LoopMetrics {
   loopCount?: number;
   events?: number;
   eventsWaiting?: number;
+}
+
+/** Options of {@link Loop.embed}. */
+export interface EmbedOptions {
+  /**
+   * Wait for the loop's events on a helper thread instead of polling its backend fd from Node's
+   * loop. The helper thread is always used where the backend fd cannot be polled (Windows).
+   */
+  thread?: boolean;
 }
 
 export class Loop extends binding.Loop {
@@ -59,6 +69,18 @@ export class Loop extends binding.Loop {
     const value = Object.hasOwn(constants.runMode, mode) ? constants.runMode[mode] : undefined;
     if (value === undefined) throw invalidArgValue('mode', mode, "must be one of 'default', 'once', 'nowait'");
     return super.run(value);
+  }
+
+  /**
+   * Drives this private loop from Node's loop without blocking it: its callbacks run from Node's
+   * loop (errors go to onError, else to 'uncaughtException'), and Node's loop stays alive while
+   * this one has referenced work. Idempotent; {@link Loop.unembed} stops it, close() ends it.
+   */
+  override embed(options: EmbedOptions = {}): void {
+    validateObject(options, 'options');
+    const thread = options.thread === undefined ? false : options.thread;
+    validateBoolean(thread, 'options.thread');
+    super.embed(thread);
   }
 
   override metrics(): LoopMetrics {

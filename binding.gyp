@@ -3,6 +3,7 @@
     {
       "target_name": "uvkit",
       "sources": [
+        "src/native/address.cc",
         "src/native/addon.cc",
         "src/native/async.cc",
         "src/native/box_pool.cc",
@@ -13,6 +14,8 @@
         "src/native/handle.cc",
         "src/native/loop.cc",
         "src/native/signal.cc",
+        "src/native/stream.cc",
+        "src/native/tcp.cc",
         "src/native/timer.cc",
         "src/native/util.cc",
         "src/native/watchers.cc"

@@ -6,6 +6,7 @@
 #include "features.h"
 #include "loop.h"
 #include "signal_wrap.h"
+#include "tcp.h"
 #include "timer.h"
 #include "util.h"
 #include "watchers.h"
@@ -72,7 +73,8 @@ Napi::Value InitBinding(const Napi::CallbackInfo& info) {
 // setCallback(name, fn): registers the function native code calls for one kind of event.
 Napi::Value SetCallback(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  static const char* const kNames[] = {"close", "timer", "prepare", "check", "idle", "async", "signal"};
+  static const char* const kNames[] = {"close", "timer",    "prepare", "check",   "idle",      "async",
+                                       "signal", "read", "write",   "shutdown", "connect", "connection"};
   static_assert(sizeof(kNames) / sizeof(kNames[0]) == static_cast<size_t>(Callback::kCount), "one name per callback");
   Napi::Function fn;
   if (!info[0].IsString()) {
@@ -119,6 +121,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Async", AsyncWrap::Define(env));
   exports.Set("asyncSend", Napi::Function::New(env, AsyncWrap::SendToken, "asyncSend"));
   exports.Set("Signal", SignalWrap::Define(env));
+  exports.Set("TCP", TCPWrap::Define(env));
   exports.Set("features", FeaturesObject(env));
   InitUtil(env, exports);
   return exports;

@@ -34,7 +34,11 @@ struct UvBox : UvHandleHeader {
 // The JS functions native code calls, registered once by the TS layer (binding.setCallback) and
 // called with the handle as `this`: no reference per handle or per start(), and the TS classes
 // keep each handle's own callback in a private field.
-enum class Callback : int { kClose, kTimer, kPrepare, kCheck, kIdle, kAsync, kSignal, kCount };
+enum class Callback : int {
+  kClose, kTimer, kPrepare, kCheck, kIdle, kAsync, kSignal,
+  kRead, kWrite, kShutdown, kConnect, kConnection,
+  kCount
+};
 
 struct AddonState {
   explicit AddonState(napi_env e) : env(e) {}
@@ -48,6 +52,9 @@ struct AddonState {
   Napi::FunctionReference uv_error_ctor;  // errors.UVError, registered by the TS layer
   Napi::FunctionReference callbacks[static_cast<int>(Callback::kCount)];
   LoopWrap* default_loop = nullptr;
+  // Stream reads land here (stream.cc): an ArrayBuffer JS owns, handed out as Buffer views.
+  Napi::Reference<Napi::Value> read_slab;
+  size_t read_slab_used = 0;
 
   // Allocates a box for a uv handle and counts it until HandleBase::OnUvClose frees it.
   template <typename UvT>

@@ -97,16 +97,17 @@ Derived* OwnerOf(UvT* uv) {
   return static_cast<Derived*>(header->owner);
 }
 
-template <typename Derived, typename UvT>
-class HandleWrap : public Napi::ObjectWrap<Derived>, public HandleBase {
+// Base is HandleBase, or a layer over it shared by a family of types (StreamBase).
+template <typename Derived, typename UvT, typename Base = HandleBase>
+class HandleWrap : public Napi::ObjectWrap<Derived>, public Base {
  public:
   // info[0] is the loop; the TS layer has already defaulted it to Loop.default().
   explicit HandleWrap(const Napi::CallbackInfo& info)
-      : Napi::ObjectWrap<Derived>(info), HandleBase(AddonState::Get(info.Env())) {
-    loop_ = LoopWrap::FromValue(info.Env(), info[0]);
+      : Napi::ObjectWrap<Derived>(info), Base(AddonState::Get(info.Env())) {
+    this->loop_ = LoopWrap::FromValue(info.Env(), info[0]);
   }
 
-  ~HandleWrap() override { Detach(); }
+  ~HandleWrap() override { this->Detach(); }
 
   napi_value JsObject() override {
     Napi::Object object = this->Value();
@@ -114,24 +115,24 @@ class HandleWrap : public Napi::ObjectWrap<Derived>, public HandleBase {
   }
   const char* TypeName() const override { return Derived::kClassName; }
 
-  void AfterJsCall() { if (loop_ != nullptr) loop_->AfterJsCall(); }
+  void AfterJsCall() { if (this->loop_ != nullptr) this->loop_->AfterJsCall(); }
 
  protected:
-  UvT* uv() const { return reinterpret_cast<UvT*>(uv_); }
+  UvT* uv() const { return reinterpret_cast<UvT*>(this->uv_); }
 
   // Allocates the uv handle and runs `init(loop, handle)`; on failure throws and returns false.
   template <typename InitFn>
   bool InitHandle(Napi::Env env, const char* syscall, InitFn init) {
-    if (loop_ == nullptr) return false;  // FromValue already threw
-    auto* box = state_->NewBox<UvT>(this);
-    int err = init(loop_->uv(), &box->uv);
+    if (this->loop_ == nullptr) return false;  // FromValue already threw
+    auto* box = this->state_->template NewBox<UvT>(this);
+    int err = init(this->loop_->uv(), &box->uv);
     if (err != 0) {
       delete box;
-      --state_->live_uv_handles;
+      --this->state_->live_uv_handles;
       ThrowUVError(env, err, syscall);
       return false;
     }
-    Adopt(reinterpret_cast<uv_handle_t*>(&box->uv));
+    this->Adopt(reinterpret_cast<uv_handle_t*>(&box->uv));
     return true;
   }
 

@@ -75,6 +75,34 @@ export interface NativeSignal extends NativeHandle {
   readonly signum: number;
 }
 
+/** Stream members the TS layer uses as they are; the others are in NativeStreamReplaced. */
+export interface NativeStream extends NativeHandle {
+  stopRead(): void;
+  accept(client: NativeStream): void;
+  setBlocking(blocking: boolean): void;
+  readonly readable: boolean;
+  readonly writable: boolean;
+  readonly writeQueueSize: number;
+}
+
+export interface SocketAddress {
+  address: string;
+  port: number;
+  family: 'IPv4' | 'IPv6';
+}
+
+export interface NativeTCP extends NativeStream {
+  getsockname(): SocketAddress;
+  getpeername(): SocketAddress;
+  nodelay(enable: boolean): void;
+  keepalive(enable: boolean, delay?: number): void;
+  simultaneousAccepts(enable: boolean): void;
+  open(fd: number): void;
+  readonly family: 'IPv4' | 'IPv6';
+  sendBufferSize: number;
+  recvBufferSize: number;
+}
+
 export interface NativeFeatures {
   readonly uvVersion: string;
   readonly uvVersionHex: number;
@@ -113,7 +141,30 @@ export function nativeMethods<R>(cls: NativeClass<object, never[], R>): R {
 }
 
 
-export type CallbackName = 'close' | 'timer' | 'prepare' | 'check' | 'idle' | 'async' | 'signal';
+/** Stream methods the TS layer replaces (it adds callbacks, promises and string handling).
+ * startRead reads into the slab, or into `buffer`; completions come through the 'read' callback.
+ * write returns 0 when everything went out at once, 1 when queued (a 'write' callback follows). */
+export interface NativeStreamReplaced {
+  startRead(buffer?: Uint8Array): void;
+  write(data: Uint8Array | Uint8Array[], sendHandle?: NativeStream): number;
+  tryWrite(data: Uint8Array | Uint8Array[]): number;
+  shutdown(): void;
+  listen(backlog?: number): void;
+}
+
+export type CallbackName =
+  | 'close'
+  | 'timer'
+  | 'prepare'
+  | 'check'
+  | 'idle'
+  | 'async'
+  | 'signal'
+  | 'read'
+  | 'write'
+  | 'shutdown'
+  | 'connect'
+  | 'connection';
 
 /**
  * The raw binding. Its handles reference their loop only natively: a private loop that JS no longer
@@ -134,6 +185,15 @@ export interface NativeBinding {
   Async: NativeClass<NativeAsync, [loop: NativeLoop], { sender(): number }>;
   asyncSend(id: number): boolean;
   Signal: NativeClass<NativeSignal, [loop: NativeLoop], { start(signum: number): void; startOneshot(signum: number): void }>;
+  TCP: NativeClass<
+    NativeTCP,
+    [loop: NativeLoop, family?: number],
+    {
+      bind(address: string, port: number, ipv6Only?: boolean, reusePort?: boolean): void;
+      connect(address: string, port: number): void;
+      closeReset(): void;
+    } & NativeStreamReplaced
+  >;
   features: NativeFeatures;
   errname(errno: number): string;
   strerror(errno: number): string;

@@ -13,3 +13,12 @@ export { Signal, type SignalName } from './signal.js';
 export { constants, features, type RunMode } from './constants.js';
 export { errors };
 export { UVError } from './errors.js';
+export {
+  type Stream,
+  type WriteData,
+  type ReadCallback,
+  type StatusCallback,
+  type ReadOptions,
+  type ReaderOptions,
+} from './stream.js';
+export { TCP, type TCPOptions, type TCPBindOptions, type AddressInput, type SocketAddress } from './tcp.js';

@@ -1,0 +1,54 @@
+#include "address.h"
+
+#include <cstring>
+#include <string>
+
+#include "errors.h"
+
+namespace uvkit {
+
+bool ReadSocketAddress(const Napi::CallbackInfo& info, size_t host_index, size_t port_index, sockaddr_storage* out) {
+  Napi::Env env = info.Env();
+  if (!info[host_index].IsString()) {
+    ThrowInvalidArgType(env, "address", "of type string");
+    return false;
+  }
+  int64_t port = 0;
+  if (!ReadInt(info, port_index, "port", 0, 65535, &port)) return false;
+  std::string host = info[host_index].As<Napi::String>().Utf8Value();
+  std::memset(out, 0, sizeof(*out));
+  if (uv_ip4_addr(host.c_str(), static_cast<int>(port), reinterpret_cast<sockaddr_in*>(out)) == 0) return true;
+  if (host.find(':') != std::string::npos &&
+      uv_ip6_addr(host.c_str(), static_cast<int>(port), reinterpret_cast<sockaddr_in6*>(out)) == 0) {
+    return true;
+  }
+  ThrowCodedError(env, ErrorKind::kTypeError, "ERR_INVALID_ARG_VALUE",
+                  "The argument 'address' must be an IPv4 or IPv6 address. Received '" + host + "'");
+  return false;
+}
+
+Napi::Value SocketAddressToObject(Napi::Env env, const sockaddr* addr) {
+  char ip[INET6_ADDRSTRLEN] = {0};
+  int port = 0;
+  const char* family = nullptr;
+  if (addr->sa_family == AF_INET) {
+    const auto* in = reinterpret_cast<const sockaddr_in*>(addr);
+    uv_ip4_name(in, ip, sizeof ip);
+    port = ntohs(in->sin_port);
+    family = "IPv4";
+  } else if (addr->sa_family == AF_INET6) {
+    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(addr);
+    uv_ip6_name(in6, ip, sizeof ip);
+    port = ntohs(in6->sin6_port);
+    family = "IPv6";
+  } else {
+    return env.Undefined();
+  }
+  Napi::Object object = Napi::Object::New(env);
+  object.Set("address", ip);
+  object.Set("family", family);
+  object.Set("port", port);
+  return object;
+}
+
+}  // namespace uvkit

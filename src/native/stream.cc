@@ -1,0 +1,374 @@
+// Streams: reading (slab or caller's buffer), writing (try first, then one vectored uv_write),
+// shutdown, listen/accept. See stream.h for how completions reach JS.
+#include "stream.h"
+
+#include <algorithm>
+#include <climits>
+
+#include "tcp.h"
+
+namespace uvkit {
+
+namespace {
+
+constexpr size_t kSlabSize = 256 * 1024;
+constexpr size_t kMaxRead = 64 * 1024;  // libuv suggests 64 KiB; a slab with less left is replaced
+constexpr size_t kInlineBufs = 16;
+
+size_t AlignUp(size_t n) { return (n + 7) & ~static_cast<size_t>(7); }
+
+// A uv_write_t and the buffer descriptors it sends (the bytes stay where JS put them).
+struct WriteReq {
+  uv_write_t req;
+  uv_buf_t inline_bufs[kInlineBufs];
+  std::vector<uv_buf_t> more_bufs;
+
+  uv_buf_t* Assign(const uv_buf_t* bufs, size_t count) {
+    if (count <= kInlineBufs) {
+      std::copy(bufs, bufs + count, inline_bufs);
+      return inline_bufs;
+    }
+    more_bufs.assign(bufs, bufs + count);
+    return more_bufs.data();
+  }
+};
+
+// The bytes of write(data): a Uint8Array or a non-empty array of them. Validated before any side
+// effect; returns false after throwing.
+class WriteData {
+ public:
+  bool Read(Napi::Env env, Napi::Value data) {
+    if (data.IsArray()) {
+      Napi::Array array = data.As<Napi::Array>();
+      uint32_t count = array.Length();
+      if (count == 0) {
+        ThrowCodedError(env, ErrorKind::kTypeError, "ERR_INVALID_ARG_VALUE", "The argument 'data' must not be an empty array");
+        return false;
+      }
+      for (uint32_t i = 0; i < count; ++i) {
+        Napi::Value item = array.Get(i);
+        if (env.IsExceptionPending() || !Add(env, item)) return false;
+      }
+      return true;
+    }
+    return Add(env, data);
+  }
+
+  uv_buf_t* bufs() { return bufs_.data(); }
+  size_t count() const { return bufs_.size(); }
+  size_t total() const { return total_; }
+
+  // Drops the first `n` bytes (written by uv_try_write).
+  void Skip(size_t n) {
+    size_t first = 0;
+    while (n > 0 && first < bufs_.size()) {
+      size_t take = std::min(n, static_cast<size_t>(bufs_[first].len));
+      bufs_[first].base += take;
+      bufs_[first].len -= take;
+      n -= take;
+      if (bufs_[first].len == 0) ++first;
+      else break;
+    }
+    bufs_.erase(bufs_.begin(), bufs_.begin() + static_cast<std::ptrdiff_t>(first));
+  }
+
+ private:
+  bool Add(Napi::Env env, Napi::Value value) {
+    napi_typedarray_type type;
+    size_t length = 0;
+    void* bytes = nullptr;
+    if (!value.IsTypedArray() ||
+        napi_get_typedarray_info(env, value, &type, &length, &bytes, nullptr, nullptr) != napi_ok ||
+        type != napi_uint8_array) {
+      ThrowInvalidArgType(env, "data", "a Uint8Array, a string, or an array of them");
+      return false;
+    }
+    bufs_.push_back(uv_buf_init(static_cast<char*>(bytes), static_cast<unsigned int>(length)));
+    total_ += length;
+    return true;
+  }
+
+  std::vector<uv_buf_t> bufs_;
+  size_t total_ = 0;
+};
+
+}  // namespace
+
+// --- the stream behind an argument ---
+
+StreamBase* StreamBase::FromValue(napi_env env, napi_value value) {
+  bool tagged = false;
+  napi_valuetype type;
+  if (napi_typeof(env, value, &type) != napi_ok || type != napi_object) return nullptr;
+  if (napi_check_object_type_tag(env, value, &TCPWrap::kTypeTag, &tagged) == napi_ok && tagged) {
+    return TCPWrap::Unwrap(Napi::Object(env, value));
+  }
+  return nullptr;
+}
+
+bool StreamBase::ReadSendHandle(const Napi::CallbackInfo& info, size_t index, uv_stream_t** out) {
+  *out = nullptr;
+  if (info.Length() <= index || info[index].IsUndefined()) return true;
+  ThrowCodedError(info.Env(), ErrorKind::kTypeError, "ERR_INVALID_ARG_VALUE", "Only IPC pipes can send handles");
+  return false;
+}
+
+// --- callbacks ---
+
+void StreamBase::OnAlloc(uv_handle_t* handle, size_t, uv_buf_t* buf) {
+  StreamBase* self = OwnerOf<StreamBase>(handle);
+  *buf = uv_buf_init(nullptr, 0);  // libuv then reports UV_ENOBUFS
+  if (self == nullptr) return;
+  if (self->read_buffer_.IsEmpty()) self->AllocFromSlab(kMaxRead, buf);
+  else self->AllocFromCaller(buf);
+}
+
+// The slab is looked up anew for each read: JS may have detached (transferred) its ArrayBuffer.
+void StreamBase::AllocFromSlab(size_t wanted, uv_buf_t* buf) {
+  napi_env env = state_->env;
+  Napi::HandleScope scope{Napi::Env(env)};
+  void* data = nullptr;
+  size_t length = 0;
+  if (!state_->read_slab.IsEmpty()) napi_get_arraybuffer_info(env, state_->read_slab.Value(), &data, &length);
+  if (length < state_->read_slab_used + wanted) {
+    napi_value slab;
+    if (napi_create_arraybuffer(env, kSlabSize, &data, &slab) != napi_ok) return;
+    state_->read_slab = Napi::Reference<Napi::Value>::New(Napi::Value(env, slab), 1);
+    state_->read_slab_used = 0;
+    length = kSlabSize;
+  }
+  read_offset_ = state_->read_slab_used;
+  *buf = uv_buf_init(static_cast<char*>(data) + read_offset_, static_cast<unsigned int>(wanted));
+}
+
+void StreamBase::AllocFromCaller(uv_buf_t* buf) {
+  napi_env env = state_->env;
+  Napi::HandleScope scope{Napi::Env(env)};
+  size_t length = 0;
+  void* data = nullptr;
+  napi_typedarray_type type;
+  if (napi_get_typedarray_info(env, read_buffer_.Value(), &type, &length, &data, nullptr, nullptr) != napi_ok) return;
+  *buf = uv_buf_init(static_cast<char*>(data), static_cast<unsigned int>(std::min(length, static_cast<size_t>(UINT_MAX))));
+}
+
+void StreamBase::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t*) {
+  StreamBase* self = OwnerOf<StreamBase>(stream);
+  if (self == nullptr || nread == 0) return;  // 0: nothing read this time (EAGAIN)
+  if (nread > 0 && self->read_buffer_.IsEmpty()) {
+    self->state_->read_slab_used = self->read_offset_ + AlignUp(static_cast<size_t>(nread));
+  }
+  self->DeliverRead(nread);
+}
+
+// read callback: (nread) for the caller's buffer, (nread, slab, offset) for the slab; nread < 0 is
+// EOF or an error, after which the stream no longer reads.
+void StreamBase::DeliverRead(ssize_t nread) {
+  napi_env env = state_->env;
+  Napi::HandleScope scope{Napi::Env(env)};
+  if (nread < 0 && is_open()) {
+    uv_read_stop(stream());
+    read_buffer_.Reset();
+  }
+  Napi::Value count = Napi::Number::New(env, static_cast<double>(nread));
+  if (nread > 0 && read_buffer_.IsEmpty()) {
+    Invoke(env, Callback::kRead, {count, state_->read_slab.Value(), Napi::Number::New(env, static_cast<double>(read_offset_))});
+  } else {
+    Invoke(env, Callback::kRead, {count});
+  }
+  UpdatePin();
+}
+
+void StreamBase::OnWrite(uv_write_t* req, int status) {
+  StreamBase* self = OwnerOf<StreamBase>(req->handle);
+  delete static_cast<WriteReq*>(req->data);
+  if (self != nullptr) self->FinishRequest(Callback::kWrite, status);
+}
+
+void StreamBase::OnShutdown(uv_shutdown_t* req, int status) {
+  StreamBase* self = OwnerOf<StreamBase>(req->handle);
+  delete req;
+  if (self != nullptr) self->FinishRequest(Callback::kShutdown, status);
+}
+
+void StreamBase::FinishRequest(Callback kind, int status) {
+  napi_env env = state_->env;
+  Napi::HandleScope scope{Napi::Env(env)};
+  Invoke(env, kind, {Napi::Number::New(env, status)});
+  RequestFinished();
+}
+
+void StreamBase::OnConnection(uv_stream_t* server, int status) {
+  StreamBase* self = OwnerOf<StreamBase>(server);
+  if (self == nullptr) return;
+  napi_env env = self->state_->env;
+  Napi::HandleScope scope{Napi::Env(env)};
+  self->Invoke(env, Callback::kConnection, {Napi::Number::New(env, status)});
+}
+
+// --- methods ---
+
+// startRead(buffer?): reads into the slab, or into `buffer` (a Uint8Array) when given. Calling it
+// while reading switches where the next reads go.
+Napi::Value StreamBase::JsStartRead(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  napi_typedarray_type type = napi_int8_array;
+  bool caller = !info[0].IsUndefined();
+  if (caller && (!info[0].IsTypedArray() || napi_get_typedarray_info(env, info[0], &type, nullptr, nullptr, nullptr, nullptr) != napi_ok ||
+                 type != napi_uint8_array)) {
+    ThrowInvalidArgType(env, "options.buffer", "a Uint8Array");
+    return {};
+  }
+  if (!CheckOpen(env)) return {};
+  int err = uv_read_start(stream(), OnAlloc, OnRead);
+  if (err != 0 && err != UV_EALREADY) {
+    ThrowUVError(env, err, "uv_read_start");
+    return {};
+  }
+  if (caller) read_buffer_ = Napi::Reference<Napi::Value>::New(info[0], 1);
+  else read_buffer_.Reset();
+  UpdatePin();
+  return env.Undefined();
+}
+
+Napi::Value StreamBase::JsStopRead(const Napi::CallbackInfo& info) {
+  if (!CheckOpen(info.Env())) return {};
+  uv_read_stop(stream());
+  read_buffer_.Reset();
+  UpdatePin();
+  return info.Env().Undefined();
+}
+
+// write(data, sendHandle?): 0 when every byte went out at once (no callback will come), 1 when a
+// write request was queued (its completion comes through the write callback). Throws when libuv
+// refuses the write outright (not connected, not writable, closed).
+Napi::Value StreamBase::JsWrite(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  WriteData data;
+  uv_stream_t* send_handle = nullptr;
+  if (!data.Read(env, info[0]) || !ReadSendHandle(info, 1, &send_handle)) return {};
+  if (!CheckOpen(env)) return {};
+  if (send_handle == nullptr) {
+    int sent = uv_try_write(stream(), data.bufs(), static_cast<unsigned int>(data.count()));
+    if (sent > 0 && static_cast<size_t>(sent) == data.total()) return Napi::Number::New(env, 0);
+    // Errors other than EAGAIN: uv_write below meets them again and reports them to the callback.
+    if (sent > 0) data.Skip(static_cast<size_t>(sent));
+  }
+  auto* req = new WriteReq();
+  req->req.data = req;
+  uv_buf_t* bufs = req->Assign(data.bufs(), data.count());
+  auto count = static_cast<unsigned int>(data.count());
+  int err = send_handle != nullptr ? uv_write2(&req->req, stream(), bufs, count, send_handle, OnWrite)
+                                   : uv_write(&req->req, stream(), bufs, count, OnWrite);
+  if (err != 0) {
+    delete req;
+    ThrowUVError(env, err, "write");
+    return {};
+  }
+  RequestStarted();
+  return Napi::Number::New(env, 1);
+}
+
+// tryWrite(data): bytes written now; 0 when the write would block.
+Napi::Value StreamBase::JsTryWrite(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  WriteData data;
+  if (!data.Read(env, info[0])) return {};
+  if (!CheckOpen(env)) return {};
+  int sent = uv_try_write(stream(), data.bufs(), static_cast<unsigned int>(data.count()));
+  if (sent == UV_EAGAIN) return Napi::Number::New(env, 0);
+  if (sent < 0) {
+    ThrowUVError(env, sent, "write");
+    return {};
+  }
+  return Napi::Number::New(env, sent);
+}
+
+// shutdown(): after the queued writes, shuts the write side; completion through the callback.
+Napi::Value StreamBase::JsShutdown(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!CheckOpen(env)) return {};
+  auto* req = new uv_shutdown_t();
+  int err = uv_shutdown(req, stream(), OnShutdown);
+  if (err != 0) {
+    delete req;
+    ThrowUVError(env, err, "shutdown");
+    return {};
+  }
+  RequestStarted();
+  return env.Undefined();
+}
+
+// listen(backlog): each incoming connection calls the connection callback with a status.
+Napi::Value StreamBase::JsListen(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int64_t backlog = 511;
+  if (!info[0].IsUndefined() && !ReadInt(info, 0, "backlog", 0, INT_MAX, &backlog)) return {};
+  if (!CheckOpen(env)) return {};
+  int err = uv_listen(stream(), static_cast<int>(backlog), OnConnection);
+  if (err != 0) {
+    ThrowUVError(env, err, "listen");
+    return {};
+  }
+  UpdatePin();
+  return env.Undefined();
+}
+
+// accept(client): client is a new, unopened stream of the server's type on the same loop.
+Napi::Value StreamBase::JsAccept(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  StreamBase* client = FromValue(env, info[0]);
+  if (client == nullptr) {
+    ThrowInvalidArgType(env, "client", "a TCP, Pipe or TTY handle");
+    return {};
+  }
+  if (!CheckOpen(env)) return {};
+  if (!client->is_open()) {
+    ThrowHandleClosed(env);
+    return {};
+  }
+  if (client->loop() != loop()) {
+    ThrowCodedError(env, ErrorKind::kTypeError, "ERR_INVALID_ARG_VALUE", "The client must be on the server's loop");
+    return {};
+  }
+  if (client->StreamType() != AcceptedType()) {
+    ThrowCodedError(env, ErrorKind::kTypeError, "ERR_INVALID_ARG_VALUE",
+                    std::string("The client must be a ") + uv_handle_type_name(AcceptedType()) + " handle");
+    return {};
+  }
+  int err = uv_accept(stream(), client->stream());
+  if (err != 0) {
+    ThrowUVError(env, err, "accept");
+    return {};
+  }
+  return env.Undefined();
+}
+
+Napi::Value StreamBase::JsSetBlocking(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  bool blocking = false;
+  if (!ReadBool(info, 0, "blocking", &blocking)) return {};
+  if (!CheckOpen(env)) return {};
+  int err = uv_stream_set_blocking(stream(), blocking ? 1 : 0);
+  if (err != 0) {
+    ThrowUVError(env, err, "uv_stream_set_blocking");
+    return {};
+  }
+  return env.Undefined();
+}
+
+// --- accessors ---
+
+Napi::Value StreamBase::JsReadable(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), is_open() && uv_is_readable(stream()) != 0);
+}
+
+Napi::Value StreamBase::JsWritable(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), is_open() && uv_is_writable(stream()) != 0);
+}
+
+Napi::Value StreamBase::JsWriteQueueSize(const Napi::CallbackInfo& info) {
+  double size = is_open() ? static_cast<double>(uv_stream_get_write_queue_size(stream())) : 0;
+  return Napi::Number::New(info.Env(), size);
+}
+
+}  // namespace uvkit

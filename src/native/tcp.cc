@@ -1,0 +1,274 @@
+// TCP: uv_tcp_t. Addresses are (host, port) pairs; see address.h.
+#include "tcp.h"
+
+#ifndef _WIN32
+#include <sys/socket.h>
+#include <unistd.h>
+#endif
+
+#include "address.h"
+#include "features.h"
+
+namespace uvkit {
+
+namespace {
+constexpr unsigned int kTcpReusePort = 2;  // UV_TCP_REUSEPORT (libuv 1.49; not in 1.46's headers)
+}
+
+// --- callbacks ---
+
+void TCPWrap::OnConnect(uv_connect_t* req, int status) {
+  StreamBase* self = OwnerOf<StreamBase>(req->handle);
+  delete req;
+  if (self != nullptr) self->FinishRequest(Callback::kConnect, status);
+}
+
+// --- methods ---
+
+TCPWrap::TCPWrap(const Napi::CallbackInfo& info) : HandleWrap(info) {
+  Napi::Env env = info.Env();
+  int64_t family = 0;
+  if (!info[1].IsUndefined() && !ReadInt(info, 1, "family", 0, 6, &family)) return;
+  if (family != 0 && family != 4 && family != 6) {
+    ThrowCodedError(env, ErrorKind::kTypeError, "ERR_INVALID_ARG_VALUE", "The argument 'family' must be 0, 4 or 6");
+    return;
+  }
+  unsigned int domain = family == 4 ? AF_INET : family == 6 ? AF_INET6 : AF_UNSPEC;
+  if (!InitHandle(env, "uv_tcp_init_ex", [domain](uv_loop_t* loop, uv_tcp_t* tcp) { return uv_tcp_init_ex(loop, tcp, domain); })) return;
+  napi_type_tag_object(env, info.This(), &kTypeTag);
+}
+
+// SO_REUSEPORT: libuv >= 1.49 sets it from a bind flag; before that, on the socket ourselves.
+int TCPWrap::EnableReusePort(int family, unsigned int* flags) {
+  if (GetFeatures().AtLeast(1, 49)) {
+    *flags |= kTcpReusePort;
+    return 0;
+  }
+#if defined(SO_REUSEPORT) && !defined(_WIN32)
+  uv_os_fd_t fd;
+  if (uv_fileno(uv_, &fd) != 0) {
+    fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return uv_translate_sys_error(errno);
+    int err = uv_tcp_open(uv(), fd);
+    if (err != 0) {
+      close(fd);
+      return err;
+    }
+  }
+  int on = 1;
+  if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof on) != 0) return uv_translate_sys_error(errno);
+  return 0;
+#else
+  (void)family;
+  return UV_ENOTSUP;
+#endif
+}
+
+// bind(host, port, ipv6Only, reusePort)
+Napi::Value TCPWrap::Bind(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  sockaddr_storage addr;
+  bool ipv6_only = false;
+  bool reuse_port = false;
+  if (!ReadSocketAddress(info, 0, 1, &addr)) return {};
+  if (!info[2].IsUndefined() && !ReadBool(info, 2, "ipv6Only", &ipv6_only)) return {};
+  if (!info[3].IsUndefined() && !ReadBool(info, 3, "reusePort", &reuse_port)) return {};
+  if (!CheckOpen(env)) return {};
+  unsigned int flags = ipv6_only ? UV_TCP_IPV6ONLY : 0;
+  int err = reuse_port ? EnableReusePort(addr.ss_family, &flags) : 0;
+  if (err == 0) err = uv_tcp_bind(uv(), reinterpret_cast<sockaddr*>(&addr), flags);
+  if (err != 0) {
+    ThrowUVError(env, err, "bind");
+    return {};
+  }
+  return env.Undefined();
+}
+
+// connect(host, port): completion through the connect callback.
+Napi::Value TCPWrap::Connect(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  sockaddr_storage addr;
+  if (!ReadSocketAddress(info, 0, 1, &addr)) return {};
+  if (!CheckOpen(env)) return {};
+  auto* req = new uv_connect_t();
+  int err = uv_tcp_connect(req, uv(), reinterpret_cast<sockaddr*>(&addr), OnConnect);
+  if (err != 0) {
+    delete req;
+    ThrowUVError(env, err, "connect");
+    return {};
+  }
+  RequestStarted();
+  return env.Undefined();
+}
+
+Napi::Value TCPWrap::GetSockName(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!CheckOpen(env)) return {};
+  sockaddr_storage addr;
+  int length = sizeof addr;
+  int err = uv_tcp_getsockname(uv(), reinterpret_cast<sockaddr*>(&addr), &length);
+  if (err != 0) {
+    ThrowUVError(env, err, "getsockname");
+    return {};
+  }
+  return SocketAddressToObject(env, reinterpret_cast<sockaddr*>(&addr));
+}
+
+Napi::Value TCPWrap::GetPeerName(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!CheckOpen(env)) return {};
+  sockaddr_storage addr;
+  int length = sizeof addr;
+  int err = uv_tcp_getpeername(uv(), reinterpret_cast<sockaddr*>(&addr), &length);
+  if (err != 0) {
+    ThrowUVError(env, err, "getpeername");
+    return {};
+  }
+  return SocketAddressToObject(env, reinterpret_cast<sockaddr*>(&addr));
+}
+
+Napi::Value TCPWrap::NoDelay(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  bool on = false;
+  if (!ReadBool(info, 0, "enable", &on)) return {};
+  if (!CheckOpen(env)) return {};
+  int err = uv_tcp_nodelay(uv(), on ? 1 : 0);
+  if (err != 0) {
+    ThrowUVError(env, err, "uv_tcp_nodelay");
+    return {};
+  }
+  return env.Undefined();
+}
+
+// keepalive(enable, delay seconds)
+Napi::Value TCPWrap::KeepAlive(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  bool on = false;
+  int64_t delay = 0;
+  if (!ReadBool(info, 0, "enable", &on)) return {};
+  if (!info[1].IsUndefined() && !ReadInt(info, 1, "delay", 0, INT32_MAX, &delay)) return {};
+  if (on && delay < 1) {
+    ThrowOutOfRange(env, "delay", ">= 1 (seconds) when enabling keepalive");
+    return {};
+  }
+  if (!CheckOpen(env)) return {};
+  int err = uv_tcp_keepalive(uv(), on ? 1 : 0, static_cast<unsigned int>(delay));
+  if (err != 0) {
+    ThrowUVError(env, err, "uv_tcp_keepalive");
+    return {};
+  }
+  return env.Undefined();
+}
+
+Napi::Value TCPWrap::SimultaneousAccepts(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  bool on = false;
+  if (!ReadBool(info, 0, "enable", &on)) return {};
+  if (!CheckOpen(env)) return {};
+  int err = uv_tcp_simultaneous_accepts(uv(), on ? 1 : 0);
+  if (err != 0) {
+    ThrowUVError(env, err, "uv_tcp_simultaneous_accepts");
+    return {};
+  }
+  return env.Undefined();
+}
+
+Napi::Value TCPWrap::Open(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int64_t fd = 0;
+  if (!ReadInt(info, 0, "fd", 0, INT32_MAX, &fd)) return {};
+  if (!CheckOpen(env)) return {};
+  int err = uv_tcp_open(uv(), static_cast<uv_os_sock_t>(fd));
+  if (err != 0) {
+    ThrowUVError(env, err, "uv_tcp_open");
+    return {};
+  }
+  return env.Undefined();
+}
+
+// closeReset(): closes with a TCP RST instead of a FIN; the close callback follows as for close().
+Napi::Value TCPWrap::CloseReset(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!CheckOpen(env)) return {};
+  BeforeClose();
+  int err = uv_tcp_close_reset(uv(), OnUvClose);
+  if (err != 0) {
+    ThrowUVError(env, err, "uv_tcp_close_reset");
+    return {};
+  }
+  closing_ = true;
+  UpdatePin();
+  return env.Undefined();
+}
+
+// 'IPv4' / 'IPv6' of the socket; throws EBADF while no socket exists yet.
+Napi::Value TCPWrap::GetFamily(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!CheckOpen(env)) return {};
+  sockaddr_storage addr;
+  int length = sizeof addr;
+  int err = uv_tcp_getsockname(uv(), reinterpret_cast<sockaddr*>(&addr), &length);
+  if (err != 0) {
+    ThrowUVError(env, err, "getsockname");
+    return {};
+  }
+  return Napi::String::New(env, addr.ss_family == AF_INET6 ? "IPv6" : "IPv4");
+}
+
+Napi::Value TCPWrap::BufferSize(const Napi::CallbackInfo& info, int (*fn)(uv_handle_t*, int*), const char* syscall) {
+  Napi::Env env = info.Env();
+  if (!CheckOpen(env)) return {};
+  int value = 0;
+  int err = fn(uv_, &value);
+  if (err != 0) {
+    ThrowUVError(env, err, syscall);
+    return {};
+  }
+  return Napi::Number::New(env, value);
+}
+
+void TCPWrap::SetBufferSize(const Napi::CallbackInfo& info, const Napi::Value& value, int (*fn)(uv_handle_t*, int*), const char* syscall) {
+  Napi::Env env = info.Env();
+  int64_t size = 0;
+  if (!ReadInt(info, 0, "size", 1, INT32_MAX, &size)) return;
+  (void)value;
+  if (!CheckOpen(env)) return;
+  int v = static_cast<int>(size);
+  int err = fn(uv_, &v);
+  if (err != 0) ThrowUVError(env, err, syscall);
+}
+
+Napi::Value TCPWrap::GetSendBufferSize(const Napi::CallbackInfo& info) {
+  return BufferSize(info, uv_send_buffer_size, "uv_send_buffer_size");
+}
+void TCPWrap::SetSendBufferSize(const Napi::CallbackInfo& info, const Napi::Value& value) {
+  SetBufferSize(info, value, uv_send_buffer_size, "uv_send_buffer_size");
+}
+Napi::Value TCPWrap::GetRecvBufferSize(const Napi::CallbackInfo& info) {
+  return BufferSize(info, uv_recv_buffer_size, "uv_recv_buffer_size");
+}
+void TCPWrap::SetRecvBufferSize(const Napi::CallbackInfo& info, const Napi::Value& value) {
+  SetBufferSize(info, value, uv_recv_buffer_size, "uv_recv_buffer_size");
+}
+
+// --- type ---
+
+Napi::Function TCPWrap::Define(Napi::Env env) {
+  return DefineWith(env, Concat(StreamProperties<TCPWrap>(),
+                                {
+                                    Method<TCPWrap, &TCPWrap::Bind>("bind"),
+                                    Method<TCPWrap, &TCPWrap::Connect>("connect"),
+                                    Method<TCPWrap, &TCPWrap::GetSockName>("getsockname"),
+                                    Method<TCPWrap, &TCPWrap::GetPeerName>("getpeername"),
+                                    Method<TCPWrap, &TCPWrap::NoDelay>("nodelay"),
+                                    Method<TCPWrap, &TCPWrap::KeepAlive>("keepalive"),
+                                    Method<TCPWrap, &TCPWrap::SimultaneousAccepts>("simultaneousAccepts"),
+                                    Method<TCPWrap, &TCPWrap::Open>("open"),
+                                    Method<TCPWrap, &TCPWrap::CloseReset>("closeReset"),
+                                    Getter<TCPWrap, &TCPWrap::GetFamily>("family"),
+                                    Accessor<TCPWrap, &TCPWrap::GetSendBufferSize, &TCPWrap::SetSendBufferSize>("sendBufferSize"),
+                                    Accessor<TCPWrap, &TCPWrap::GetRecvBufferSize, &TCPWrap::SetRecvBufferSize>("recvBufferSize"),
+                                }));
+}
+
+}  // namespace uvkit

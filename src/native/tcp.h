@@ -1,0 +1,39 @@
+#pragma once
+
+#include "stream.h"
+
+namespace uvkit {
+
+class TCPWrap : public HandleWrap<TCPWrap, uv_tcp_t, StreamBase> {
+ public:
+  static constexpr napi_type_tag kTypeTag = {0x75766b6974544350ULL, 0x0000000000000011ULL};
+  static constexpr const char* kClassName = "TCP";
+  static Napi::Function Define(Napi::Env env);
+
+  // new TCP(loop, family): family 0 (the socket is made at bind/connect), 4 or 6 (made now).
+  explicit TCPWrap(const Napi::CallbackInfo& info);
+  uv_handle_type StreamType() const override { return UV_TCP; }
+
+  Napi::Value Bind(const Napi::CallbackInfo& info);
+  Napi::Value Connect(const Napi::CallbackInfo& info);
+  Napi::Value GetSockName(const Napi::CallbackInfo& info);
+  Napi::Value GetPeerName(const Napi::CallbackInfo& info);
+  Napi::Value NoDelay(const Napi::CallbackInfo& info);
+  Napi::Value KeepAlive(const Napi::CallbackInfo& info);
+  Napi::Value SimultaneousAccepts(const Napi::CallbackInfo& info);
+  Napi::Value Open(const Napi::CallbackInfo& info);
+  Napi::Value CloseReset(const Napi::CallbackInfo& info);
+  Napi::Value GetFamily(const Napi::CallbackInfo& info);
+  Napi::Value GetSendBufferSize(const Napi::CallbackInfo& info);
+  void SetSendBufferSize(const Napi::CallbackInfo& info, const Napi::Value& value);
+  Napi::Value GetRecvBufferSize(const Napi::CallbackInfo& info);
+  void SetRecvBufferSize(const Napi::CallbackInfo& info, const Napi::Value& value);
+
+ private:
+  static void OnConnect(uv_connect_t* req, int status);
+  int EnableReusePort(int family, unsigned int* flags);
+  Napi::Value BufferSize(const Napi::CallbackInfo& info, int (*fn)(uv_handle_t*, int*), const char* syscall);
+  void SetBufferSize(const Napi::CallbackInfo& info, const Napi::Value& value, int (*fn)(uv_handle_t*, int*), const char* syscall);
+};
+
+}  // namespace uvkit

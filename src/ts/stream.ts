@@ -1,0 +1,337 @@
+/**
+ * What TCP, Pipe and TTY share: reading, writing, shutdown, listen/accept. Each stream type is
+ * `streamClass(binding.X)` plus its own methods.
+ *
+ * libuv completes a stream's writes, shutdowns and connects in the order they were started, so
+ * their callbacks (and the written buffers, which this keeps alive until then) wait in FIFO
+ * queues here and native code only reports each completion's status.
+ */
+import { binding, type NativeStream, type NativeStreamReplaced } from './binding.js';
+import { codes, invalidArgType, invalidArgValue, UVError } from './errors.js';
+// kClosed is named in the emitted declarations of the handle mixin.
+import { handleClass, type Handle, type kClosed } from './handle.js';
+import { validateBoolean, validateFunction, validateInteger, validateObject } from './validate.js';
+
+const UV_EOF = codes.EOF as number;
+
+/** What write() accepts: bytes, a UTF-8 string, or several of them as one vectored write. */
+export type WriteData = Uint8Array | string | ReadonlyArray<Uint8Array | string>;
+
+export type ReadCallback = (error: UVError | null, data: Buffer | null) => void;
+export type StatusCallback = (error: UVError | null) => void;
+
+export interface ReadOptions {
+  /** Read into this buffer instead of fresh memory: `data` is then a view of it, valid until the callback returns. */
+  buffer?: Uint8Array;
+}
+
+export interface ReaderOptions {
+  /** Chunks buffered before reading pauses until the consumer catches up (default 16). */
+  highWaterMark?: number;
+}
+
+export interface Stream extends Handle {
+  startRead(callback: ReadCallback, options?: ReadOptions): void;
+  stopRead(): void;
+  write(data: WriteData, callback: StatusCallback): void;
+  write(data: WriteData): Promise<void>;
+  tryWrite(data: WriteData): number;
+  shutdown(callback: StatusCallback): void;
+  shutdown(): Promise<void>;
+  listen(callback: StatusCallback, backlog?: number): void;
+  accept(client: Stream): void;
+  setBlocking(blocking: boolean): void;
+  reader(options?: ReaderOptions): AsyncIterableIterator<Buffer>;
+  readonly readable: boolean;
+  readonly writable: boolean;
+  readonly writeQueueSize: number;
+}
+
+/** A queued request's completion: a callback, or a promise's settle functions. */
+type Completion = StatusCallback | { resolve: () => void; reject: (error: unknown) => void };
+
+// Per-stream state, kept under a symbol so that the callbacks registered once for every stream
+// type reach it (private fields would differ between the classes streamClass() makes).
+export const kStream: unique symbol = Symbol('uvkit.stream');
+
+export class StreamState {
+  onRead: ReadCallback | undefined = undefined;
+  readBuffer: Uint8Array | undefined = undefined;
+  onConnection: StatusCallback | undefined = undefined;
+  // Queued writes: completion and the data it pins, flattened in pairs (fewer objects per write).
+  writes: Array<Completion | WriteData | undefined> = [];
+  shutdowns: Completion[] = [];
+  connects: Array<{ completion: Completion; details: Record<string, unknown> }> = [];
+}
+
+interface StreamLike {
+  [kStream]: StreamState;
+}
+
+export function complete(completion: Completion, status: number, syscall: string, details?: Record<string, unknown>): void {
+  const error = status < 0 ? new UVError(status, syscall, details) : null;
+  if (typeof completion === 'function') completion(error);
+  else if (error === null) completion.resolve();
+  else completion.reject(error);
+}
+
+/** `callback`, or a promise's settle functions (the promise is returned through `out`). */
+export function completion(callback: StatusCallback | undefined, out: { promise?: Promise<void> }): Completion {
+  if (callback !== undefined) {
+    validateFunction(callback, 'callback');
+    return callback;
+  }
+  let settle!: { resolve: () => void; reject: (error: unknown) => void };
+  out.promise = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+  return settle;
+}
+
+/** write()'s argument as native code takes it: Uint8Array(s), strings encoded as UTF-8. */
+export function toBytes(data: unknown): Uint8Array | Uint8Array[] {
+  if (data instanceof Uint8Array) return data;
+  if (typeof data === 'string') return Buffer.from(data, 'utf8');
+  if (Array.isArray(data)) {
+    if (data.length === 0) throw invalidArgValue('data', data, 'must not be an empty array');
+    return data.map((item: unknown) => {
+      if (item instanceof Uint8Array) return item;
+      if (typeof item === 'string') return Buffer.from(item, 'utf8');
+      throw invalidArgType('data', 'a Uint8Array, a string, or an array of them', data);
+    });
+  }
+  throw invalidArgType('data', 'a Uint8Array, a string, or an array of them', data);
+}
+
+binding.setCallback('read', function (this: StreamLike, nread: unknown, slab: unknown, offset: unknown) {
+  const state = this[kStream];
+  const onRead = state.onRead;
+  const n = nread as number;
+  if (n < 0) {
+    state.onRead = undefined;
+    state.readBuffer = undefined;
+  }
+  if (onRead === undefined) return;
+  if (n > 0) {
+    const data = slab !== undefined ? Buffer.from(slab as ArrayBuffer, offset as number, n) : toBuffer(state.readBuffer, n);
+    onRead.call(this, null, data);
+  } else if (n === UV_EOF) {
+    onRead.call(this, null, null);
+  } else {
+    onRead.call(this, new UVError(n, 'read'), null);
+  }
+});
+
+function toBuffer(view: Uint8Array | undefined, length: number): Buffer {
+  if (view === undefined) return Buffer.alloc(0);
+  return Buffer.from(view.buffer, view.byteOffset, length);
+}
+
+binding.setCallback('write', function (this: StreamLike, status: unknown) {
+  const writes = this[kStream].writes;
+  const done = writes.shift() as Completion;
+  writes.shift(); // the data it pinned
+  complete(done, status as number, 'write');
+});
+
+binding.setCallback('shutdown', function (this: StreamLike, status: unknown) {
+  const done = this[kStream].shutdowns.shift();
+  if (done !== undefined) complete(done, status as number, 'shutdown');
+});
+
+binding.setCallback('connect', function (this: StreamLike, status: unknown) {
+  const request = this[kStream].connects.shift();
+  if (request !== undefined) complete(request.completion, status as number, 'connect', request.details);
+});
+
+binding.setCallback('connection', function (this: StreamLike, status: unknown) {
+  const onConnection = this[kStream].onConnection;
+  const s = status as number;
+  onConnection?.call(this, s < 0 ? new UVError(s, 'listen') : null);
+});
+
+// Mixin constructors must take `any[]` (TypeScript's rule for mixins).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type NativeStreamClass = new (...args: any[]) => NativeStream;
+
+export function streamClass<TBase extends NativeStreamClass>(Base: TBase) {
+  const native = Base.prototype as unknown as NativeStreamReplaced;
+
+  abstract class StreamBase extends handleClass(Base) implements StreamLike {
+    [kStream] = new StreamState();
+
+    /**
+     * Calls `callback(null, data)` for each chunk read, `callback(null, null)` at EOF and
+     * `callback(error, null)` on a read error; reading stops after EOF or an error. Calling it again
+     * while reading replaces the callback and the options.
+     */
+    startRead(callback: ReadCallback, options: ReadOptions = {}): void {
+      validateFunction(callback, 'callback');
+      validateObject(options, 'options');
+      const buffer = options.buffer;
+      if (buffer !== undefined && !(buffer instanceof Uint8Array)) throw invalidArgType('options.buffer', 'a Uint8Array', buffer);
+      native.startRead.call(this, buffer);
+      const state = this[kStream];
+      state.onRead = callback;
+      state.readBuffer = buffer;
+    }
+
+    override stopRead(): void {
+      super.stopRead();
+      this[kStream].onRead = undefined;
+    }
+
+    /**
+     * Writes `data` (zero-copy: the bytes stay where they are until written; do not change them
+     * before the callback). Arrays go out as one vectored write. Throws when the stream refuses
+     * the write outright (not connected, shut down, closed); later failures reach the callback.
+     */
+    write(data: WriteData, callback: StatusCallback): void;
+    write(data: WriteData): Promise<void>;
+    write(data: WriteData, callback?: StatusCallback): void | Promise<void> {
+      const bytes = toBytes(data);
+      const out: { promise?: Promise<void> } = {};
+      const done = completion(callback, out);
+      if (native.write.call(this, bytes) === 0) {
+        if (typeof done === 'function') process.nextTick(done, null);
+        else done.resolve();
+      } else {
+        this[kStream].writes.push(done, bytes);
+      }
+      return out.promise;
+    }
+
+    /** Writes what can be written now without blocking; returns the number of bytes (0: would block). */
+    tryWrite(data: WriteData): number {
+      return native.tryWrite.call(this, toBytes(data));
+    }
+
+    /** Shuts the write side down once queued writes are done; the peer then reads EOF. */
+    shutdown(callback: StatusCallback): void;
+    shutdown(): Promise<void>;
+    shutdown(callback?: StatusCallback): void | Promise<void> {
+      const out: { promise?: Promise<void> } = {};
+      const done = completion(callback, out);
+      native.shutdown.call(this);
+      this[kStream].shutdowns.push(done);
+      return out.promise;
+    }
+
+    /** Listens; `callback(error)` runs for each incoming connection, to be taken with accept(). */
+    listen(callback: StatusCallback, backlog = 511): void {
+      validateFunction(callback, 'callback');
+      validateInteger(backlog, 'backlog', 0, 2 ** 31 - 1);
+      native.listen.call(this, backlog);
+      this[kStream].onConnection = callback;
+    }
+
+    override accept(client: Stream): void {
+      if (!(client instanceof StreamRoot)) throw invalidArgType('client', 'a TCP, Pipe or TTY handle', client);
+      super.accept(client as unknown as NativeStream);
+    }
+
+    override setBlocking(blocking: boolean): void {
+      validateBoolean(blocking, 'blocking');
+      super.setBlocking(blocking);
+    }
+
+    /**
+     * The stream's chunks as an async iterator. Reading pauses while `highWaterMark` chunks wait
+     * for the consumer; the iteration ends at EOF and throws on a read error. Ending the loop
+     * early (break) stops reading.
+     */
+    reader(options: ReaderOptions = {}): AsyncIterableIterator<Buffer> {
+      validateObject(options, 'options');
+      const highWaterMark = options.highWaterMark ?? 16;
+      validateInteger(highWaterMark, 'options.highWaterMark', 1, 2 ** 31 - 1);
+      return new StreamReader(this as unknown as Stream, highWaterMark);
+    }
+  }
+  markStreamClass(StreamBase);
+  return StreamBase;
+}
+
+// accept() checks its argument against every class streamClass() made.
+const streamClasses = new Set<object>();
+const StreamRoot = {
+  [Symbol.hasInstance](value: unknown): boolean {
+    if (typeof value !== 'object' || value === null) return false;
+    for (const cls of streamClasses) if (value instanceof (cls as new () => unknown)) return true;
+    return false;
+  },
+};
+function markStreamClass(cls: object): void {
+  streamClasses.add(cls);
+}
+
+class StreamReader implements AsyncIterableIterator<Buffer> {
+  #stream: Stream;
+  #highWaterMark: number;
+  #chunks: Buffer[] = [];
+  #ended = false;
+  #error: unknown = undefined;
+  #reading = false;
+  #waiting: { resolve: (r: IteratorResult<Buffer>) => void; reject: (e: unknown) => void } | undefined = undefined;
+
+  constructor(stream: Stream, highWaterMark: number) {
+    this.#stream = stream;
+    this.#highWaterMark = highWaterMark;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<Buffer>> {
+    const chunk = this.#chunks.shift();
+    if (chunk !== undefined) {
+      this.#resume();
+      return Promise.resolve({ value: chunk, done: false });
+    }
+    if (this.#error !== undefined) {
+      const error = this.#error;
+      this.#error = undefined;
+      this.#ended = true;
+      return Promise.reject(error);
+    }
+    if (this.#ended) return Promise.resolve({ value: undefined, done: true });
+    this.#resume();
+    return new Promise((resolve, reject) => (this.#waiting = { resolve, reject }));
+  }
+
+  return(): Promise<IteratorResult<Buffer>> {
+    this.#ended = true;
+    this.#chunks = [];
+    this.#pause();
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  #resume(): void {
+    if (this.#reading || this.#ended || this.#chunks.length >= this.#highWaterMark) return;
+    if (this.#stream.closed || this.#stream.closing) {
+      this.#ended = true;
+      return;
+    }
+    this.#reading = true;
+    this.#stream.startRead((error, data) => this.#onRead(error, data));
+  }
+
+  #pause(): void {
+    if (!this.#reading) return;
+    this.#reading = false;
+    if (!this.#stream.closed && !this.#stream.closing) this.#stream.stopRead();
+  }
+
+  #onRead(error: UVError | null, data: Buffer | null): void {
+    if (data === null) {
+      this.#reading = false;
+      if (error !== null) this.#error = error;
+      else this.#ended = true;
+    } else {
+      this.#chunks.push(data);
+      if (this.#chunks.length >= this.#highWaterMark) this.#pause();
+    }
+    const waiting = this.#waiting;
+    if (waiting === undefined) return;
+    this.#waiting = undefined;
+    this.next().then(waiting.resolve, waiting.reject);
+  }
+}

@@ -2,6 +2,7 @@
 #include "tcp.h"
 
 #ifndef _WIN32
+#include <errno.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #endif
@@ -173,12 +174,31 @@ Napi::Value TCPWrap::SimultaneousAccepts(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// libuv adopts any fd and aborts later when epoll refuses it (a regular file), so the fd must be
+// a stream socket of an IP family first.
+static int CheckTcpSocket(int64_t fd) {
+#ifdef _WIN32
+  (void)fd;
+  return 0;
+#else
+  int type = 0;
+  sockaddr_storage addr;
+  socklen_t length = sizeof type;
+  if (getsockopt(static_cast<int>(fd), SOL_SOCKET, SO_TYPE, &type, &length) != 0) return uv_translate_sys_error(errno);
+  length = sizeof addr;
+  if (getsockname(static_cast<int>(fd), reinterpret_cast<sockaddr*>(&addr), &length) != 0) return uv_translate_sys_error(errno);
+  if (type != SOCK_STREAM || (addr.ss_family != AF_INET && addr.ss_family != AF_INET6)) return UV_ENOTSOCK;
+  return 0;
+#endif
+}
+
 Napi::Value TCPWrap::Open(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int64_t fd = 0;
   if (!ReadInt(info, 0, "fd", 0, INT32_MAX, &fd)) return {};
   if (!CheckOpen(env)) return {};
-  int err = uv_tcp_open(uv(), static_cast<uv_os_sock_t>(fd));
+  int err = CheckTcpSocket(fd);
+  if (err == 0) err = uv_tcp_open(uv(), static_cast<uv_os_sock_t>(fd));
   if (err != 0) {
     ThrowUVError(env, err, "uv_tcp_open");
     return {};

@@ -11,7 +11,7 @@ namespace uvkit {
 
 namespace {
 
-constexpr size_t kSlabSize = 256 * 1024;
+constexpr size_t kSlabSize = 1024 * 1024;
 constexpr size_t kMaxRead = 64 * 1024;  // libuv suggests 64 KiB; a slab with less left is replaced
 constexpr size_t kInlineBufs = 16;
 
@@ -131,8 +131,13 @@ void StreamBase::AllocFromSlab(size_t wanted, uv_buf_t* buf) {
   size_t length = 0;
   if (!state_->read_slab.IsEmpty()) napi_get_arraybuffer_info(env, state_->read_slab.Value(), &data, &length);
   if (length < state_->read_slab_used + wanted) {
+    // napi_create_buffer, unlike napi_create_arraybuffer, skips zero-filling: the kernel fills it.
+    napi_value buffer;
     napi_value slab;
-    if (napi_create_arraybuffer(env, kSlabSize, &data, &slab) != napi_ok) return;
+    if (napi_create_buffer(env, kSlabSize, &data, &buffer) != napi_ok ||
+        napi_get_typedarray_info(env, buffer, nullptr, nullptr, nullptr, &slab, nullptr) != napi_ok) {
+      return;
+    }
     state_->read_slab = Napi::Reference<Napi::Value>::New(Napi::Value(env, slab), 1);
     state_->read_slab_used = 0;
     length = kSlabSize;
@@ -241,13 +246,17 @@ Napi::Value StreamBase::JsStopRead(const Napi::CallbackInfo& info) {
 // write(data, sendHandle?): 0 when every byte went out at once (no callback will come), 1 when a
 // write request was queued (its completion comes through the write callback). Throws when libuv
 // refuses the write outright (not connected, not writable, closed).
+//
+// Only on Node's loop is the write tried at once: the TS layer then completes it from
+// process.nextTick. Inside a private loop's run() no nextTick runs, so there every completion
+// comes from libuv (which itself writes at once when nothing is queued).
 Napi::Value StreamBase::JsWrite(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   WriteData data;
   uv_stream_t* send_handle = nullptr;
   if (!data.Read(env, info[0]) || !ReadSendHandle(info, 1, &send_handle)) return {};
   if (!CheckOpen(env)) return {};
-  if (send_handle == nullptr) {
+  if (send_handle == nullptr && loop()->is_default()) {
     int sent = uv_try_write(stream(), data.bufs(), static_cast<unsigned int>(data.count()));
     if (sent > 0 && static_cast<size_t>(sent) == data.total()) return Napi::Number::New(env, 0);
     // Errors other than EAGAIN: uv_write below meets them again and reports them to the callback.

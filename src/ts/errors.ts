@@ -108,3 +108,8 @@ export function invalidArgValue(name: string, actual: unknown, reason = 'is inva
 export function unknownSignal(signal: unknown): CodedError {
   return coded(new TypeError(`Unknown signal: ${String(signal)}`), 'ERR_UNKNOWN_SIGNAL');
 }
+
+/** The same error native code throws for a call on a closing or closed handle. */
+export function handleClosed(): CodedError {
+  return coded(new Error('The handle is closing or closed'), 'ERR_HANDLE_CLOSED');
+}

@@ -7,9 +7,9 @@
  * queues here and native code only reports each completion's status.
  */
 import { binding, type NativeStream, type NativeStreamReplaced } from './binding.js';
-import { codes, invalidArgType, invalidArgValue, UVError } from './errors.js';
+import { codes, handleClosed, invalidArgType, invalidArgValue, UVError } from './errors.js';
 // kClosed is named in the emitted declarations of the handle mixin.
-import { handleClass, type Handle, type kClosed } from './handle.js';
+import { handleClass, kClosed, type Handle } from './handle.js';
 import { validateBoolean, validateFunction, validateInteger, validateObject } from './validate.js';
 
 const UV_EOF = codes.EOF as number;
@@ -54,12 +54,39 @@ type Completion = StatusCallback | { resolve: () => void; reject: (error: unknow
 // type reach it (private fields would differ between the classes streamClass() makes).
 export const kStream: unique symbol = Symbol('uvkit.stream');
 
+/**
+ * Writes made while an earlier write request is still in flight wait here and go to libuv as one
+ * vectored write when it completes: many writes per tick cost one request and one writev.
+ */
+class WriteBatch {
+  completions: Completion[] = [];
+  buffers: Uint8Array[] = [];
+  bytes = 0;
+
+  add(bytes: Uint8Array | Uint8Array[], done: Completion): void {
+    this.completions.push(done);
+    if (Array.isArray(bytes)) {
+      for (const b of bytes) {
+        this.buffers.push(b);
+        this.bytes += b.byteLength;
+      }
+    } else {
+      this.buffers.push(bytes);
+      this.bytes += bytes.byteLength;
+    }
+  }
+}
+
 export class StreamState {
   onRead: ReadCallback | undefined = undefined;
   readBuffer: Uint8Array | undefined = undefined;
   onConnection: StatusCallback | undefined = undefined;
-  // Queued writes: completion and the data it pins, flattened in pairs (fewer objects per write).
-  writes: Array<Completion | WriteData | undefined> = [];
+  // Write requests in libuv: completion (one, or a batch's) and the data it pins, in pairs.
+  writes: Array<Completion | Completion[] | Uint8Array | Uint8Array[]> = [];
+  batch: WriteBatch | undefined = undefined;
+  // On Node's loop: a write already went out directly in this tick, so later ones in the same tick
+  // are batched and flushed together from a microtask (automatic cork/uncork).
+  wroteThisTick = false;
   shutdowns: Completion[] = [];
   connects: Array<{ completion: Completion; details: Record<string, unknown> }> = [];
 }
@@ -68,11 +95,34 @@ interface StreamLike {
   [kStream]: StreamState;
 }
 
+/** Internal: hands a stream's batched writes to libuv. */
+export const kFlush: unique symbol = Symbol('uvkit.flushWrites');
+export interface WriteFlusher {
+  [kFlush](): void;
+}
+
 export function complete(completion: Completion, status: number, syscall: string, details?: Record<string, unknown>): void {
-  const error = status < 0 ? new UVError(status, syscall, details) : null;
+  settle(completion, status < 0 ? new UVError(status, syscall, details) : null);
+}
+
+function settle(completion: Completion, error: UVError | null): void {
   if (typeof completion === 'function') completion(error);
   else if (error === null) completion.resolve();
   else completion.reject(error);
+}
+
+/** Completes a write request's callbacks (one, or a batch's, each even if an earlier one throws). */
+function completeWrite(done: Completion | Completion[], error: UVError | null): void {
+  if (!Array.isArray(done)) return settle(done, error);
+  let failure: { error: unknown } | undefined;
+  for (const one of done) {
+    try {
+      settle(one, error);
+    } catch (thrown) {
+      failure ??= { error: thrown };
+    }
+  }
+  if (failure !== undefined) throw failure.error;
 }
 
 /** `callback`, or a promise's settle functions (the promise is returned through `out`). */
@@ -125,11 +175,14 @@ function toBuffer(view: Uint8Array | undefined, length: number): Buffer {
   return Buffer.from(view.buffer, view.byteOffset, length);
 }
 
-binding.setCallback('write', function (this: StreamLike, status: unknown) {
-  const writes = this[kStream].writes;
-  const done = writes.shift() as Completion;
-  writes.shift(); // the data it pinned
-  complete(done, status as number, 'write');
+binding.setCallback('write', function (this: StreamLike & WriteFlusher, status: unknown) {
+  const state = this[kStream];
+  const done = state.writes.shift() as Completion | Completion[];
+  state.writes.shift(); // the data it pinned
+  // The batch goes out first: its writes then keep their place even if a callback writes more.
+  if (state.writes.length === 0 && state.batch !== undefined) this[kFlush]();
+  const s = status as number;
+  completeWrite(done, s < 0 ? new UVError(s, 'write') : null);
 });
 
 binding.setCallback('shutdown', function (this: StreamLike, status: unknown) {
@@ -155,7 +208,7 @@ type NativeStreamClass = new (...args: any[]) => NativeStream;
 export function streamClass<TBase extends NativeStreamClass>(Base: TBase) {
   const native = Base.prototype as unknown as NativeStreamReplaced;
 
-  abstract class StreamBase extends handleClass(Base) implements StreamLike {
+  abstract class StreamBase extends handleClass(Base) implements StreamLike, WriteFlusher {
     [kStream] = new StreamState();
 
     /**
@@ -190,18 +243,71 @@ export function streamClass<TBase extends NativeStreamClass>(Base: TBase) {
       const bytes = toBytes(data);
       const out: { promise?: Promise<void> } = {};
       const done = completion(callback, out);
-      if (native.write.call(this, bytes) === 0) {
+      const state = this[kStream];
+      if (state.writes.length > 0 || state.wroteThisTick) {
+        if (this.closing || this.closed) throw handleClosed();
+        (state.batch ??= new WriteBatch()).add(bytes, done);
+      } else if (native.write.call(this, bytes) === 0) {
+        this.#endOfTick(state);
         if (typeof done === 'function') process.nextTick(done, null);
         else done.resolve();
       } else {
-        this[kStream].writes.push(done, bytes);
+        state.writes.push(done, bytes);
       }
       return out.promise;
     }
 
+    // A write went out directly (only on Node's loop): batch the rest of this tick's writes.
+    #endOfTick(state: StreamState): void {
+      state.wroteThisTick = true;
+      queueMicrotask(() => {
+        state.wroteThisTick = false;
+        if (state.writes.length === 0) this[kFlush]();
+      });
+    }
+
+    // Hands the batch to libuv as one write (from the write callback, or before a shutdown).
+    [kFlush](): void {
+      const state = this[kStream];
+      const batch = state.batch;
+      if (batch === undefined || this.closing || this.closed) return;
+      state.batch = undefined;
+      let queued: number;
+      try {
+        queued = native.write.call(this, batch.buffers);
+      } catch (error) {
+        for (const done of batch.completions) process.nextTick(settle, done, error as UVError);
+        return;
+      }
+      if (queued === 1) {
+        state.writes.push(batch.completions, batch.buffers);
+      } else {
+        this.#endOfTick(state);
+        for (const done of batch.completions) process.nextTick(settle, done, null);
+      }
+    }
+
+    /** Bytes waiting to be written: in libuv's queue and in the batch of writes not handed to it yet. */
+    override get writeQueueSize(): number {
+      return super.writeQueueSize + (this[kStream].batch?.bytes ?? 0);
+    }
+
+    // Writes still waiting in the batch when the handle closed never reached libuv: they fail as
+    // libuv's own queued writes do, after those.
+    override [kClosed](): void {
+      const batch = this[kStream].batch;
+      this[kStream].batch = undefined;
+      if (batch !== undefined) {
+        for (const done of batch.completions) process.nextTick(settle, done, new UVError(codes.ECANCELED as number, 'write'));
+      }
+      super[kClosed]();
+    }
+
     /** Writes what can be written now without blocking; returns the number of bytes (0: would block). */
     tryWrite(data: WriteData): number {
-      return native.tryWrite.call(this, toBytes(data));
+      const bytes = toBytes(data);
+      if (this[kStream].batch !== undefined) return 0; // earlier writes go first
+      return native.tryWrite.call(this, bytes);
     }
 
     /** Shuts the write side down once queued writes are done; the peer then reads EOF. */
@@ -210,6 +316,7 @@ export function streamClass<TBase extends NativeStreamClass>(Base: TBase) {
     shutdown(callback?: StatusCallback): void | Promise<void> {
       const out: { promise?: Promise<void> } = {};
       const done = completion(callback, out);
+      this[kFlush](); // batched writes go before the shutdown
       native.shutdown.call(this);
       this[kStream].shutdowns.push(done);
       return out.promise;

@@ -5,7 +5,8 @@ import { invalidArgType, invalidArgValue } from './errors.js';
 // kClosed is named in the emitted declarations of the handle mixin.
 import { resolveLoop, type kClosed } from './handle.js';
 import type { Loop } from './loop.js';
-import { completion, kStream, streamClass, type StatusCallback, type Stream } from './stream.js';
+// kFlush is named in the emitted declarations of the stream mixin.
+import { completion, kStream, streamClass, type kFlush, type StatusCallback, type Stream } from './stream.js';
 import { validateBoolean, validateInteger, validateObject } from './validate.js';
 
 export type { SocketAddress };

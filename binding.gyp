@@ -13,10 +13,12 @@
         "src/native/features.cc",
         "src/native/handle.cc",
         "src/native/loop.cc",
+        "src/native/pipe.cc",
         "src/native/signal.cc",
         "src/native/stream.cc",
         "src/native/tcp.cc",
         "src/native/timer.cc",
+        "src/native/tty.cc",
         "src/native/util.cc",
         "src/native/watchers.cc"
       ],

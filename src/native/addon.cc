@@ -6,7 +6,9 @@
 #include "features.h"
 #include "loop.h"
 #include "signal_wrap.h"
+#include "pipe.h"
 #include "tcp.h"
+#include "tty.h"
 #include "timer.h"
 #include "util.h"
 #include "watchers.h"
@@ -122,6 +124,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("asyncSend", Napi::Function::New(env, AsyncWrap::SendToken, "asyncSend"));
   exports.Set("Signal", SignalWrap::Define(env));
   exports.Set("TCP", TCPWrap::Define(env));
+  exports.Set("Pipe", PipeWrap::Define(env));
+  Napi::Function tty = TTYWrap::Define(env);
+  tty.Set("resetMode", Napi::Function::New(env, TTYWrap::ResetMode, "resetMode"));
+  exports.Set("TTY", tty);
   exports.Set("features", FeaturesObject(env));
   InitUtil(env, exports);
   return exports;

@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <climits>
 
+#include "pipe.h"
 #include "tcp.h"
+#include "tty.h"
 
 namespace uvkit {
 
@@ -100,9 +102,10 @@ StreamBase* StreamBase::FromValue(napi_env env, napi_value value) {
   bool tagged = false;
   napi_valuetype type;
   if (napi_typeof(env, value, &type) != napi_ok || type != napi_object) return nullptr;
-  if (napi_check_object_type_tag(env, value, &TCPWrap::kTypeTag, &tagged) == napi_ok && tagged) {
-    return TCPWrap::Unwrap(Napi::Object(env, value));
-  }
+  Napi::Object object(env, value);
+  if (napi_check_object_type_tag(env, value, &TCPWrap::kTypeTag, &tagged) == napi_ok && tagged) return TCPWrap::Unwrap(object);
+  if (napi_check_object_type_tag(env, value, &PipeWrap::kTypeTag, &tagged) == napi_ok && tagged) return PipeWrap::Unwrap(object);
+  if (napi_check_object_type_tag(env, value, &TTYWrap::kTypeTag, &tagged) == napi_ok && tagged) return TTYWrap::Unwrap(object);
   return nullptr;
 }
 

@@ -103,6 +103,21 @@ export interface NativeTCP extends NativeStream {
   recvBufferSize: number;
 }
 
+export interface NativePipe extends NativeStream {
+  open(fd: number): void;
+  pendingInstances(count: number): void;
+  /** uv_handle_type of the next received handle (constants.handleType), UNKNOWN_HANDLE when none. */
+  pendingHandleType(): number;
+  pendingCount(): number;
+  getsockname(): string;
+  getpeername(): string;
+  readonly ipc: boolean;
+}
+
+export interface NativeTTY extends NativeStream {
+  getWinsize(): { width: number; height: number };
+}
+
 export interface NativeFeatures {
   readonly uvVersion: string;
   readonly uvVersionHex: number;
@@ -194,6 +209,14 @@ export interface NativeBinding {
       closeReset(): void;
     } & NativeStreamReplaced
   >;
+  Pipe: NativeClass<
+    NativePipe,
+    [loop: NativeLoop, ipc?: boolean],
+    { bind(name: string): void; connect(name: string): void; chmod(mode: number): void } & NativeStreamReplaced
+  >;
+  TTY: NativeClass<NativeTTY, [loop: NativeLoop, fd: number, readable?: boolean], { setMode(mode: number): void } & NativeStreamReplaced> & {
+    resetMode(): void;
+  };
   features: NativeFeatures;
   errname(errno: number): string;
   strerror(errno: number): string;

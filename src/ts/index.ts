@@ -22,3 +22,5 @@ export {
   type ReaderOptions,
 } from './stream.js';
 export { TCP, type TCPOptions, type TCPBindOptions, type AddressInput, type SocketAddress } from './tcp.js';
+export { Pipe, type PipeOptions, type HandleType } from './pipe.js';
+export { TTY, type TTYMode } from './tty.js';

@@ -95,6 +95,9 @@ interface StreamLike {
   [kStream]: StreamState;
 }
 
+/** Internal: write() with a handle to send (Pipe's public write() takes it). */
+export const kWriteHandle: unique symbol = Symbol('uvkit.writeHandle');
+
 /** Internal: hands a stream's batched writes to libuv. */
 export const kFlush: unique symbol = Symbol('uvkit.flushWrites');
 export interface WriteFlusher {
@@ -240,11 +243,21 @@ export function streamClass<TBase extends NativeStreamClass>(Base: TBase) {
     write(data: WriteData, callback: StatusCallback): void;
     write(data: WriteData): Promise<void>;
     write(data: WriteData, callback?: StatusCallback): void | Promise<void> {
+      return this[kWriteHandle](data, callback, undefined);
+    }
+
+    /** write() that also sends `sendHandle` (IPC pipes; checked natively). */
+    [kWriteHandle](data: WriteData, callback: StatusCallback | undefined, sendHandle: Stream | undefined): void | Promise<void> {
       const bytes = toBytes(data);
       const out: { promise?: Promise<void> } = {};
       const done = completion(callback, out);
       const state = this[kStream];
-      if (state.writes.length > 0 || state.wroteThisTick) {
+      if (sendHandle !== undefined) {
+        if (!(sendHandle instanceof StreamRoot)) throw invalidArgType('sendHandle', 'a TCP or Pipe handle', sendHandle);
+        this[kFlush](); // batched writes go first
+        native.write.call(this, bytes, sendHandle as unknown as NativeStream);
+        state.writes.push(done, bytes);
+      } else if (state.writes.length > 0 || state.wroteThisTick) {
         if (this.closing || this.closed) throw handleClosed();
         (state.batch ??= new WriteBatch()).add(bytes, done);
       } else if (native.write.call(this, bytes) === 0) {

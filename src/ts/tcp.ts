@@ -6,7 +6,7 @@ import { invalidArgType, invalidArgValue } from './errors.js';
 import { resolveLoop, type kClosed } from './handle.js';
 import type { Loop } from './loop.js';
 // kFlush is named in the emitted declarations of the stream mixin.
-import { completion, kStream, streamClass, type kFlush, type StatusCallback, type Stream } from './stream.js';
+import { completion, kStream, streamClass, type kFlush, type kWriteHandle, type StatusCallback, type Stream } from './stream.js';
 import { validateBoolean, validateInteger, validateObject } from './validate.js';
 
 export type { SocketAddress };

@@ -9,7 +9,7 @@
 //   raw-sweep.mjs), because a crash would kill this worker. Each must exit 0 with its count.
 // - Crash-prone scenarios found by reading the code run in their own child processes as well.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, openSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { inspect } from 'node:util';
@@ -93,7 +93,7 @@ function rawWorld(): { instances: Map<string, object>; loop: object; close: () =
   const LoopClass = cls('Loop');
   const loop = new LoopClass(false);
   const instances = new Map<string, object>([['Loop', loop]]);
-  for (const name of handleClassNames) instances.set(name, new (cls(name))(loop));
+  for (const name of handleClassNames) instances.set(name, name === 'TTY' ? new (cls(name))(loop, openSync('/dev/ptmx', 'r+')) : new (cls(name))(loop));
   return {
     instances,
     loop,
@@ -126,7 +126,7 @@ function wrongReceivers(name: string, instances: Map<string, object>): Array<[st
 
 describe('raw binding: exports', () => {
   it('has the classes and functions the TS layer is built on', () => {
-    for (const name of ['Loop', 'Timer', 'Prepare', 'Check', 'Idle', 'Async', 'Signal']) expect(classNames).toContain(name);
+    for (const name of ['Loop', 'Timer', 'Prepare', 'Check', 'Idle', 'Async', 'Signal', 'TCP', 'Pipe', 'TTY']) expect(classNames).toContain(name);
     for (const name of ['init', 'debugCounts', 'asyncSend', 'errname', 'strerror']) expect(functionNames).toContain(name);
     for (const name of ['features', 'codes', 'constants']) expect(typeof raw[name]).toBe('object');
   });

@@ -24,7 +24,7 @@ function buildReference(name) {
 }
 const timersC = buildReference('timers');
 
-// ratio > 1 means uvkit is better (faster or more per second).
+// ratio > 1 means uvkit is better (faster, more per second, or less memory for lowerIsBetter rows).
 const workloads = [
   {
     name: '1e6 timers, Timer on Loop.default() vs setTimeout',
@@ -51,6 +51,43 @@ const workloads = [
     unit: 'wakeups/s',
     uvkit: ['workloads/async-wakeup.mjs', '--impl', 'uvkit'],
     node: ['workloads/async-wakeup.mjs', '--impl', 'node'],
+  },
+  {
+    name: 'TCP ping-pong 64 B, 1 connection',
+    unit: 'round trips/s',
+    uvkit: ['workloads/tcp-pingpong.mjs', '--impl', 'uvkit', '--conns', '1'],
+    node: ['workloads/tcp-pingpong.mjs', '--impl', 'node', '--conns', '1'],
+  },
+  {
+    name: 'TCP ping-pong 64 B, 100 connections',
+    unit: 'round trips/s',
+    uvkit: ['workloads/tcp-pingpong.mjs', '--impl', 'uvkit', '--conns', '100'],
+    node: ['workloads/tcp-pingpong.mjs', '--impl', 'node', '--conns', '100'],
+  },
+  {
+    name: 'TCP pump, 64 KiB writes, to a sink process',
+    unit: 'MB/s',
+    uvkit: ['workloads/tcp-pump.mjs', '--impl', 'uvkit'],
+    node: ['workloads/tcp-pump.mjs', '--impl', 'node'],
+  },
+  {
+    name: 'Unix socket pump (Pipe vs net), 64 KiB writes',
+    unit: 'MB/s',
+    uvkit: ['workloads/tcp-pump.mjs', '--impl', 'uvkit', '--pipe'],
+    node: ['workloads/tcp-pump.mjs', '--impl', 'node', '--pipe'],
+  },
+  {
+    name: 'TCP batched pump, 16 x 64 KiB per tick (net: cork/uncork)',
+    unit: 'MB/s',
+    uvkit: ['workloads/tcp-pump.mjs', '--impl', 'uvkit', '--batch', '16'],
+    node: ['workloads/tcp-pump.mjs', '--impl', 'node', '--batch', '16'],
+  },
+  {
+    name: 'Memory per idle reading connection (1,000; JS heap + RSS)',
+    unit: 'bytes (lower is better)',
+    lowerIsBetter: true,
+    uvkit: ['workloads/idle-memory.mjs', '--impl', 'uvkit'],
+    node: ['workloads/idle-memory.mjs', '--impl', 'node'],
   },
 ].filter((w) => only.length === 0 || only.some((o) => w.name.toLowerCase().includes(o.toLowerCase())));
 
@@ -99,7 +136,7 @@ const rows = workloads.map((w, i) => {
     unit: w.unit,
     uvkit: stats(u),
     node: stats(n),
-    ratio: median(u) / median(n),
+    ratio: w.lowerIsBetter ? median(n) / median(u) : median(u) / median(n),
     c: c.length > 0 ? { ...stats(c), libuv: w.c.version, uvkitOverC: median(u) / median(c) } : w.c ? { skipped: w.c.skipped } : undefined,
   };
 });

@@ -41,4 +41,20 @@ describe('examples', () => {
     expect(stdout).toContain('woken by the worker (5/5)');
     expect(stdout).toContain('Async.send(token) after close returned false');
   });
+
+  it('echo-server.ts', () => {
+    const { status, stdout, stderr } = runExample('echo-server.ts');
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+    expect(stdout).toContain('echoed back: "hello, uvkit echo\\n"');
+    expect(stdout).toContain('closed');
+  });
+
+  it('ipc-handoff.ts', () => {
+    const { status, stdout, stderr } = runExample('ipc-handoff.ts');
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+    for (const i of [1, 2, 3]) expect(stdout).toContain(`client ${i}: served by child <pid>`);
+    expect(stdout).toContain('done: three connections handed off and served by the child');
+  });
 });

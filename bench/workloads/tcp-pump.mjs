@@ -1,10 +1,14 @@
-// TCP pump over loopback, as libuv's tcp_pump: the client writes `mib` MiB of 64 KiB writes to a
+// Pump over loopback, as libuv's tcp_pump: the client writes `mib` MiB of 64 KiB writes to a
 // discarding sink in a child process (sink.mjs), `batch` writes at a time (Node: inside
 // cork()/uncork() when batch > 1), keeping about 1 MiB queued. MB/s from the first write until
-// the sink has read everything and closed. --impl uvkit | node   --batch N (default 1)
+// the sink has read everything and closed.
+// --impl uvkit | node   --batch N (default 1)   --pipe (a Unix socket instead of TCP)
 import { spawn } from 'node:child_process';
 import net from 'node:net';
-import { TCP } from '../../dist/index.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Pipe, TCP } from '../../dist/index.js';
 import { arg, report, seconds } from './common.mjs';
 
 const impl = arg('impl', 'uvkit');
@@ -16,13 +20,18 @@ const chunks = totalBytes / chunk.length;
 const highWater = 1024 * 1024;
 let start;
 
-const sink = spawn(process.execPath, [new URL('./sink.mjs', import.meta.url).pathname], { stdio: ['ignore', 'pipe', 'inherit'] });
+const usePipe = process.argv.includes('--pipe');
+const dir = usePipe ? mkdtempSync(path.join(tmpdir(), 'uvkit-pump-')) : undefined;
+const pipePath = dir === undefined ? undefined : path.join(dir, 'sink.sock');
+process.on('exit', () => dir !== undefined && rmSync(dir, { recursive: true, force: true }));
+const sinkArgs = [new URL('./sink.mjs', import.meta.url).pathname, ...(usePipe ? ['--pipe', pipePath] : [])];
+const sink = spawn(process.execPath, sinkArgs, { stdio: ['ignore', 'pipe', 'inherit'] });
 const port = await new Promise((resolve) => {
   let out = '';
   sink.stdout.on('data', (d) => {
     out += d;
-    const m = /PORT (\d+)/.exec(out);
-    if (m) resolve(Number(m[1]));
+    const m = /(PORT|PIPE) (\S+)/.exec(out);
+    if (m) resolve(m[1] === 'PORT' ? Number(m[2]) : m[2]);
   });
 });
 
@@ -32,7 +41,7 @@ function finish() {
 }
 
 function uvkit() {
-  const client = new TCP();
+  const client = usePipe ? new Pipe() : new TCP();
   let sent = 0;
   let written = 0;
   const onWritten = (error) => {
@@ -48,7 +57,7 @@ function uvkit() {
       }
     }
   };
-  client.connect({ address: '127.0.0.1', port }, (error) => {
+  client.connect(usePipe ? pipePath : { address: '127.0.0.1', port }, (error) => {
     if (error) throw error;
     client.startRead((err, data) => {
       if (data !== null) return;
@@ -61,7 +70,7 @@ function uvkit() {
 }
 
 function node() {
-  const client = net.connect({ port, host: '127.0.0.1' }, () => {
+  const client = net.connect(usePipe ? { path: pipePath } : { port, host: '127.0.0.1' }, () => {
     start = process.hrtime.bigint();
     let sent = 0;
     const pump = () => {

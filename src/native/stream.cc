@@ -36,42 +36,40 @@ struct WriteReq {
 };
 
 // The bytes of write(data): a Uint8Array or a non-empty array of them. Validated before any side
-// effect; returns false after throwing.
+// effect; returns false after throwing. Up to kInlineBufs buffers need no allocation.
 class WriteData {
  public:
   bool Read(Napi::Env env, Napi::Value data) {
-    if (data.IsArray()) {
-      Napi::Array array = data.As<Napi::Array>();
-      uint32_t count = array.Length();
-      if (count == 0) {
-        ThrowCodedError(env, ErrorKind::kTypeError, "ERR_INVALID_ARG_VALUE", "The argument 'data' must not be an empty array");
-        return false;
-      }
-      for (uint32_t i = 0; i < count; ++i) {
-        Napi::Value item = array.Get(i);
-        if (env.IsExceptionPending() || !Add(env, item)) return false;
-      }
-      return true;
+    if (!data.IsArray()) return Add(env, data);
+    Napi::Array array = data.As<Napi::Array>();
+    uint32_t count = array.Length();
+    if (count == 0) {
+      ThrowCodedError(env, ErrorKind::kTypeError, "ERR_INVALID_ARG_VALUE", "The argument 'data' must not be an empty array");
+      return false;
     }
-    return Add(env, data);
+    if (count > kInlineBufs) more_.reserve(count);
+    for (uint32_t i = 0; i < count; ++i) {
+      Napi::Value item = array.Get(i);
+      if (env.IsExceptionPending() || !Add(env, item)) return false;
+    }
+    return true;
   }
 
-  uv_buf_t* bufs() { return bufs_.data(); }
-  size_t count() const { return bufs_.size(); }
+  uv_buf_t* bufs() { return (more_.empty() ? inline_ : more_.data()) + first_; }
+  size_t count() const { return count_ - first_; }
   size_t total() const { return total_; }
 
   // Drops the first `n` bytes (written by uv_try_write).
   void Skip(size_t n) {
-    size_t first = 0;
-    while (n > 0 && first < bufs_.size()) {
-      size_t take = std::min(n, static_cast<size_t>(bufs_[first].len));
-      bufs_[first].base += take;
-      bufs_[first].len -= take;
+    uv_buf_t* all = more_.empty() ? inline_ : more_.data();
+    while (n > 0 && first_ < count_) {
+      size_t take = std::min(n, static_cast<size_t>(all[first_].len));
+      all[first_].base += take;
+      all[first_].len -= take;
       n -= take;
-      if (bufs_[first].len == 0) ++first;
-      else break;
+      if (all[first_].len > 0) break;
+      ++first_;
     }
-    bufs_.erase(bufs_.begin(), bufs_.begin() + static_cast<std::ptrdiff_t>(first));
   }
 
  private:
@@ -85,12 +83,22 @@ class WriteData {
       ThrowInvalidArgType(env, "data", "a Uint8Array, a string, or an array of them");
       return false;
     }
-    bufs_.push_back(uv_buf_init(static_cast<char*>(bytes), static_cast<unsigned int>(length)));
+    uv_buf_t buf = uv_buf_init(static_cast<char*>(bytes), static_cast<unsigned int>(length));
+    if (count_ < kInlineBufs && more_.empty()) {
+      inline_[count_] = buf;
+    } else {
+      if (more_.empty()) more_.assign(inline_, inline_ + count_);
+      more_.push_back(buf);
+    }
+    ++count_;
     total_ += length;
     return true;
   }
 
-  std::vector<uv_buf_t> bufs_;
+  uv_buf_t inline_[kInlineBufs];
+  std::vector<uv_buf_t> more_;
+  size_t count_ = 0;
+  size_t first_ = 0;
   size_t total_ = 0;
 };
 

@@ -84,9 +84,9 @@ export class StreamState {
   // Write requests in libuv: completion (one, or a batch's) and the data it pins, in pairs.
   writes: Array<Completion | Completion[] | Uint8Array | Uint8Array[]> = [];
   batch: WriteBatch | undefined = undefined;
-  // On Node's loop: a write already went out directly in this tick, so later ones in the same tick
-  // are batched and flushed together from a microtask (automatic cork/uncork).
-  wroteThisTick = false;
+  // On Node's loop, writes that went out at once in this tick: their completions run from one
+  // nextTick, which also flushes the writes batched behind them (an automatic cork/uncork).
+  doneThisTick: Completion[] | undefined = undefined;
   shutdowns: Completion[] = [];
   connects: Array<{ completion: Completion; details: Record<string, unknown> }> = [];
 }
@@ -257,25 +257,30 @@ export function streamClass<TBase extends NativeStreamClass>(Base: TBase) {
         this[kFlush](); // batched writes go first
         native.write.call(this, bytes, sendHandle as unknown as NativeStream);
         state.writes.push(done, bytes);
-      } else if (state.writes.length > 0 || state.wroteThisTick) {
+      } else if (state.writes.length > 0 || state.doneThisTick !== undefined) {
         if (this.closing || this.closed) throw handleClosed();
         (state.batch ??= new WriteBatch()).add(bytes, done);
       } else if (native.write.call(this, bytes) === 0) {
-        this.#endOfTick(state);
-        if (typeof done === 'function') process.nextTick(done, null);
-        else done.resolve();
+        this.#doneNow(state, [done]);
       } else {
         state.writes.push(done, bytes);
       }
       return out.promise;
     }
 
-    // A write went out directly (only on Node's loop): batch the rest of this tick's writes.
-    #endOfTick(state: StreamState): void {
-      state.wroteThisTick = true;
-      queueMicrotask(() => {
-        state.wroteThisTick = false;
+    // Writes that completed at once (only on Node's loop): their callbacks run from one nextTick per
+    // tick, after which the writes batched meanwhile go out together.
+    #doneNow(state: StreamState, completions: Completion[]): void {
+      if (state.doneThisTick !== undefined) {
+        for (const done of completions) state.doneThisTick.push(done);
+        return;
+      }
+      state.doneThisTick = completions;
+      process.nextTick(() => {
+        const done = state.doneThisTick ?? [];
+        state.doneThisTick = undefined;
         if (state.writes.length === 0) this[kFlush]();
+        completeWrite(done, null);
       });
     }
 
@@ -292,12 +297,8 @@ export function streamClass<TBase extends NativeStreamClass>(Base: TBase) {
         for (const done of batch.completions) process.nextTick(settle, done, error as UVError);
         return;
       }
-      if (queued === 1) {
-        state.writes.push(batch.completions, batch.buffers);
-      } else {
-        this.#endOfTick(state);
-        for (const done of batch.completions) process.nextTick(settle, done, null);
-      }
+      if (queued === 1) state.writes.push(batch.completions, batch.buffers);
+      else this.#doneNow(state, batch.completions);
     }
 
     /** Bytes waiting to be written: in libuv's queue and in the batch of writes not handed to it yet. */

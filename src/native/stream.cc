@@ -229,15 +229,20 @@ Napi::Value StreamBase::JsStartRead(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   napi_typedarray_type type = napi_int8_array;
   bool caller = !info[0].IsUndefined();
-  if (caller && (!info[0].IsTypedArray() || napi_get_typedarray_info(env, info[0], &type, nullptr, nullptr, nullptr, nullptr) != napi_ok ||
+  size_t length = 0;
+  if (caller && (!info[0].IsTypedArray() || napi_get_typedarray_info(env, info[0], &type, &length, nullptr, nullptr, nullptr) != napi_ok ||
                  type != napi_uint8_array)) {
     ThrowInvalidArgType(env, "options.buffer", "a Uint8Array");
+    return {};
+  }
+  if (caller && length == 0) {
+    ThrowCodedError(env, ErrorKind::kTypeError, "ERR_INVALID_ARG_VALUE", "The argument 'options.buffer' must not be empty");
     return {};
   }
   if (!CheckOpen(env)) return {};
   int err = uv_read_start(stream(), OnAlloc, OnRead);
   if (err != 0 && err != UV_EALREADY) {
-    ThrowUVError(env, err, "uv_read_start");
+    ThrowUVError(env, err, "read");
     return {};
   }
   if (caller) read_buffer_ = Napi::Reference<Napi::Value>::New(info[0], 1);
@@ -353,6 +358,12 @@ Napi::Value StreamBase::JsAccept(const Napi::CallbackInfo& info) {
   if (client->StreamType() != AcceptedType()) {
     ThrowCodedError(env, ErrorKind::kTypeError, "ERR_INVALID_ARG_VALUE",
                     std::string("The client must be a ") + uv_handle_type_name(AcceptedType()) + " handle");
+    return {};
+  }
+  // libuv closes the pending connection when accept fails, so refuse what it would fail on first.
+  uv_os_fd_t fd;
+  if (uv_fileno(reinterpret_cast<uv_handle_t*>(client->stream()), &fd) == 0) {
+    ThrowCodedError(env, ErrorKind::kTypeError, "ERR_INVALID_ARG_VALUE", "The client already has a socket: accept() needs a new handle");
     return {};
   }
   int err = uv_accept(stream(), client->stream());

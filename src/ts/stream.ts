@@ -88,6 +88,7 @@ export class StreamState {
   // nextTick, which also flushes the writes batched behind them (an automatic cork/uncork).
   doneThisTick: Completion[] | undefined = undefined;
   shutdowns: Completion[] = [];
+  readers = new Set<{ end(): void }>();
   connects: Array<{ completion: Completion; details: Record<string, unknown> }> = [];
 }
 
@@ -224,6 +225,7 @@ export function streamClass<TBase extends NativeStreamClass>(Base: TBase) {
       validateObject(options, 'options');
       const buffer = options.buffer;
       if (buffer !== undefined && !(buffer instanceof Uint8Array)) throw invalidArgType('options.buffer', 'a Uint8Array', buffer);
+      if (buffer !== undefined && buffer.byteLength === 0) throw invalidArgValue('options.buffer', buffer, 'must not be empty');
       native.startRead.call(this, buffer);
       const state = this[kStream];
       state.onRead = callback;
@@ -259,6 +261,8 @@ export function streamClass<TBase extends NativeStreamClass>(Base: TBase) {
         state.writes.push(done, bytes);
       } else if (state.writes.length > 0 || state.doneThisTick !== undefined) {
         if (this.closing || this.closed) throw handleClosed();
+        // What native write() would refuse now (after shutdown(), or a read error): refuse here too.
+        if (!this.writable) throw new UVError(codes.EPIPE as number, 'write');
         (state.batch ??= new WriteBatch()).add(bytes, done);
       } else if (native.write.call(this, bytes) === 0) {
         this.#doneNow(state, [done]);
@@ -306,15 +310,29 @@ export function streamClass<TBase extends NativeStreamClass>(Base: TBase) {
       return super.writeQueueSize + (this[kStream].batch?.bytes ?? 0);
     }
 
-    // Writes still waiting in the batch when the handle closed never reached libuv: they fail as
-    // libuv's own queued writes do, after those.
+    // Writes still waiting in the batch when the handle closed never reached libuv: they fail with
+    // ECANCELED as libuv's own queued writes do, after those
+    // (libuv has called back its own cancelled requests by now), and before the close callbacks.
+    // Readers waiting for data end.
     override [kClosed](): void {
-      const batch = this[kStream].batch;
-      this[kStream].batch = undefined;
-      if (batch !== undefined) {
-        for (const done of batch.completions) process.nextTick(settle, done, new UVError(codes.ECANCELED as number, 'write'));
+      const state = this[kStream];
+      const batch = state.batch;
+      state.batch = undefined;
+      for (const reader of state.readers) reader.end();
+      state.readers.clear();
+      let failure: { error: unknown } | undefined;
+      try {
+        if (batch !== undefined) completeWrite(batch.completions, new UVError(codes.ECANCELED as number, 'write'));
+      } catch (error) {
+        failure = { error };
       }
-      super[kClosed]();
+      if (failure === undefined) return super[kClosed]();
+      try {
+        super[kClosed]();
+      } catch (error) {
+        this.loop.reportError(error, this); // the first error propagates, this one takes its own path
+      }
+      throw failure.error;
     }
 
     /** Writes what can be written now without blocking; returns the number of bytes (0: would block). */
@@ -363,7 +381,7 @@ export function streamClass<TBase extends NativeStreamClass>(Base: TBase) {
       validateObject(options, 'options');
       const highWaterMark = options.highWaterMark ?? 16;
       validateInteger(highWaterMark, 'options.highWaterMark', 1, 2 ** 31 - 1);
-      return new StreamReader(this as unknown as Stream, highWaterMark);
+      return new StreamReader(this as unknown as Stream & StreamLike, highWaterMark);
     }
   }
   markStreamClass(StreamBase);
@@ -392,9 +410,13 @@ class StreamReader implements AsyncIterableIterator<Buffer> {
   #reading = false;
   #waiting: { resolve: (r: IteratorResult<Buffer>) => void; reject: (e: unknown) => void } | undefined = undefined;
 
-  constructor(stream: Stream, highWaterMark: number) {
+  #state: StreamState;
+
+  constructor(stream: Stream & StreamLike, highWaterMark: number) {
     this.#stream = stream;
+    this.#state = stream[kStream];
     this.#highWaterMark = highWaterMark;
+    this.#state.readers.add(this);
   }
 
   [Symbol.asyncIterator](): this {
@@ -402,6 +424,7 @@ class StreamReader implements AsyncIterableIterator<Buffer> {
   }
 
   next(): Promise<IteratorResult<Buffer>> {
+    if (this.#chunks.length === 0) this.#resume(); // may find the stream closed: then it has ended
     const chunk = this.#chunks.shift();
     if (chunk !== undefined) {
       this.#resume();
@@ -414,19 +437,28 @@ class StreamReader implements AsyncIterableIterator<Buffer> {
       return Promise.reject(error);
     }
     if (this.#ended) return Promise.resolve({ value: undefined, done: true });
-    this.#resume();
     return new Promise((resolve, reject) => (this.#waiting = { resolve, reject }));
+  }
+
+  /** The stream closed: no more data will come. */
+  end(): void {
+    this.#ended = true;
+    this.#reading = false;
+    const waiting = this.#waiting;
+    this.#waiting = undefined;
+    waiting?.resolve({ value: undefined, done: true });
   }
 
   return(): Promise<IteratorResult<Buffer>> {
     this.#ended = true;
     this.#chunks = [];
     this.#pause();
+    this.#state.readers.delete(this);
     return Promise.resolve({ value: undefined, done: true });
   }
 
   #resume(): void {
-    if (this.#reading || this.#ended || this.#chunks.length >= this.#highWaterMark) return;
+    if (this.#reading || this.#ended || this.#error !== undefined || this.#chunks.length >= this.#highWaterMark) return;
     if (this.#stream.closed || this.#stream.closing) {
       this.#ended = true;
       return;

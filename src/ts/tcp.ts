@@ -7,7 +7,7 @@ import { resolveLoop, type kClosed } from './handle.js';
 import type { Loop } from './loop.js';
 // kFlush is named in the emitted declarations of the stream mixin.
 import { completion, kStream, streamClass, type kFlush, type kWriteHandle, type StatusCallback, type Stream } from './stream.js';
-import { validateBoolean, validateInteger, validateObject } from './validate.js';
+import { validateBoolean, validateFunction, validateInteger, validateObject } from './validate.js';
 
 export type { SocketAddress };
 
@@ -83,11 +83,12 @@ export class TCP extends streamClass(binding.TCP) implements Stream {
     super.nodelay(enable);
   }
 
-  /** TCP keepalive; `delay` is the idle time in seconds before the first probe. */
-  override keepalive(enable: boolean, delay = 0): void {
+  /** TCP keepalive; `delay` (required to enable) is the idle time in seconds before the first probe. */
+  override keepalive(enable: boolean, delay?: number): void {
     validateBoolean(enable, 'enable');
-    validateInteger(delay, 'delay', 0, 2 ** 31 - 1);
-    super.keepalive(enable, delay);
+    if (enable && delay === undefined) throw invalidArgType('delay', 'a number of seconds (>= 1) when enable is true', delay);
+    if (delay !== undefined) validateInteger(delay, 'delay', enable ? 1 : 0, 2 ** 31 - 1);
+    super.keepalive(enable, delay ?? 0);
   }
 
   override simultaneousAccepts(enable: boolean): void {
@@ -104,6 +105,7 @@ export class TCP extends streamClass(binding.TCP) implements Stream {
   closeReset(callback: () => void): void;
   closeReset(): Promise<void>;
   closeReset(callback?: () => void): void | Promise<void> {
+    if (callback !== undefined) validateFunction(callback, 'callback');
     if (!this.closing && !this.closed) native.closeReset.call(this);
     return callback === undefined ? this.close() : this.close(callback);
   }

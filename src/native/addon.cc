@@ -3,6 +3,7 @@
 
 #include "async.h"
 #include "errors.h"
+#include "handle.h"
 #include "features.h"
 #include "loop.h"
 #include "signal_wrap.h"
@@ -19,6 +20,15 @@ AddonState* AddonState::Get(napi_env env) {
   void* data = nullptr;
   napi_get_instance_data(env, &data);
   return static_cast<AddonState*>(data);
+}
+
+AddonState::~AddonState() {
+  std::vector<HandleBase*> list;
+  list.swap(orphans);
+  for (HandleBase* orphan : list) {
+    orphan->ForgetOrphanhood();
+    delete orphan;
+  }
 }
 
 void AddonState::RegisterLoop(LoopWrap* loop) {

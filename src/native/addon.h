@@ -74,6 +74,10 @@ struct AddonState {
   static void OnEnvCleanup(napi_async_cleanup_hook_handle handle, void* arg);
 
   std::vector<LoopWrap*> loops;  // every loop of this environment that is not closed
+  // Handle objects whose napi_wrap failed (a worker terminated during their constructor): no
+  // finalizer will ever free them, so the environment's end does (~AddonState).
+  std::vector<HandleBase*> orphans;
+  ~AddonState();
 };
 
 }  // namespace uvkit

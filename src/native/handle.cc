@@ -1,6 +1,15 @@
 #include "handle.h"
 
+#include <algorithm>
+
 namespace uvkit {
+
+// An orphan deleted early (node-addon-api deletes an object whose constructor left an exception).
+HandleBase::~HandleBase() {
+  if (!orphan_) return;
+  auto& orphans = state_->orphans;
+  orphans.erase(std::remove(orphans.begin(), orphans.end(), this), orphans.end());
+}
 
 void HandleBase::Adopt(uv_handle_t* handle) {
   uv_ = handle;

@@ -26,7 +26,8 @@ namespace uvkit {
 class HandleBase {
  public:
   explicit HandleBase(AddonState* state) : state_(state) {}
-  virtual ~HandleBase() = default;
+  virtual ~HandleBase();
+  void ForgetOrphanhood() { orphan_ = false; }
 
   ListLink<HandleBase> link;  // in loop_->handles
 
@@ -81,6 +82,7 @@ class HandleBase {
   bool closing_ = false;
   bool closed_ = false;
   bool pinned_ = false;
+  bool orphan_ = false;  // in state_->orphans (see HandleWrap's constructor)
   uint32_t pending_requests_ = 0;
   napi_async_context async_context_ = nullptr;
 
@@ -104,6 +106,14 @@ class HandleWrap : public Napi::ObjectWrap<Derived>, public Base {
   // info[0] is the loop; the TS layer has already defaulted it to Loop.default().
   explicit HandleWrap(const Napi::CallbackInfo& info)
       : Napi::ObjectWrap<Derived>(info), Base(AddonState::Get(info.Env())) {
+    if (static_cast<napi_ref>(static_cast<Napi::Reference<Napi::Object>&>(*this)) == nullptr) {
+      // napi_wrap failed without an exception (the environment is terminating): node-addon-api
+      // keeps this object but nothing will finalize it. Leave loop_ null (InitHandle then does
+      // nothing) and let the environment's end free it.
+      this->state_->orphans.push_back(this);
+      this->orphan_ = true;
+      return;
+    }
     this->loop_ = LoopWrap::FromValue(info.Env(), info[0]);
   }
 

@@ -43,18 +43,27 @@ void HandleBase::StartClose() {
   if (!is_open()) return;
   BeforeClose();
   closing_ = true;
-  uv_close(uv_, OnUvClose);
+  if (sends_pending_ > 0) close_deferred_ = true;
+  else uv_close(uv_, OnUvClose);
   UpdatePin();
+}
+
+void HandleBase::SendFinished() {
+  --sends_pending_;
+  if (sends_pending_ == 0 && close_deferred_ && uv_ != nullptr) {
+    close_deferred_ = false;
+    uv_close(uv_, OnUvClose);
+  }
+  RequestFinished();
 }
 
 void HandleBase::Detach() {
   if (uv_ == nullptr) return;
   static_cast<UvHandleHeader*>(uv_->data)->owner = nullptr;
   loop_->handles.Remove(this);
-  if (!closing_) {
-    BeforeClose();
-    uv_close(uv_, OnUvClose);
-  }
+  if (!closing_) BeforeClose();
+  if (!closing_ || close_deferred_) uv_close(uv_, OnUvClose);
+  close_deferred_ = false;
   uv_ = nullptr;
   loop_ = nullptr;  // the loop may be freed next (its own finalizer detaches us)
   closing_ = false;

@@ -45,6 +45,10 @@ class HandleBase {
   // Requests (write, connect, ...) keep the wrapper pinned until their callback.
   void RequestStarted() { ++pending_requests_; UpdatePin(); }
   void RequestFinished() { --pending_requests_; UpdatePin(); }
+  // This handle rides on an IPC write (libuv reads its fd when the write goes out): it stays pinned
+  // and a close() meanwhile is only carried out once the write is done.
+  void SendStarted() { ++sends_pending_; RequestStarted(); }
+  void SendFinished();
 
   napi_async_context AsyncContext(napi_env env, napi_value resource);
   void AfterJsCall();
@@ -83,6 +87,8 @@ class HandleBase {
   bool closed_ = false;
   bool pinned_ = false;
   bool orphan_ = false;  // in state_->orphans (see HandleWrap's constructor)
+  uint32_t sends_pending_ = 0;
+  bool close_deferred_ = false;  // closing_, but uv_close waits for sends_pending_ to drop to 0
   uint32_t pending_requests_ = 0;
   napi_async_context async_context_ = nullptr;
 

@@ -37,6 +37,12 @@ bool ReadName(const Napi::CallbackInfo& info, size_t index, std::string* out) {
     ThrowCodedError(info.Env(), ErrorKind::kTypeError, "ERR_INVALID_ARG_VALUE", "The argument 'name' must not be empty");
     return false;
   }
+  // Only abstract names (leading NUL) may hold NULs; in a path the system would cut it short.
+  if ((*out)[0] != '\0' && out->find('\0') != std::string::npos) {
+    ThrowCodedError(info.Env(), ErrorKind::kTypeError, "ERR_INVALID_ARG_VALUE",
+                    "The argument 'name' must not contain NUL bytes (except a leading one: an abstract name)");
+    return false;
+  }
   return true;
 }
 
@@ -206,12 +212,16 @@ bool PipeWrap::ReadSendHandle(const Napi::CallbackInfo& info, size_t index, uv_s
     return false;
   }
   StreamBase* handle = StreamBase::FromValue(env, info[index]);
-  if (handle == nullptr) {
+  if (handle == nullptr || (handle->StreamType() != UV_TCP && handle->StreamType() != UV_NAMED_PIPE)) {
     ThrowInvalidArgType(env, "sendHandle", "a TCP or Pipe handle");
     return false;
   }
   if (!handle->is_open()) {
     ThrowHandleClosed(env);
+    return false;
+  }
+  if (handle->loop() != loop()) {
+    ThrowCodedError(env, ErrorKind::kTypeError, "ERR_INVALID_ARG_VALUE", "The handle to send must be on the pipe's loop");
     return false;
   }
   *out = handle->stream();

@@ -22,6 +22,7 @@ size_t AlignUp(size_t n) { return (n + 7) & ~static_cast<size_t>(7); }
 // A uv_write_t and the buffer descriptors it sends (the bytes stay where JS put them).
 struct WriteReq {
   uv_write_t req;
+  uv_stream_t* sent = nullptr;  // the handle sent along (IPC), pinned until this completes
   uv_buf_t inline_bufs[kInlineBufs];
   std::vector<uv_buf_t> more_bufs;
 
@@ -196,7 +197,11 @@ void StreamBase::DeliverRead(ssize_t nread) {
 
 void StreamBase::OnWrite(uv_write_t* req, int status) {
   StreamBase* self = OwnerOf<StreamBase>(req->handle);
-  delete static_cast<WriteReq*>(req->data);
+  auto* write = static_cast<WriteReq*>(req->data);
+  if (write->sent != nullptr) {
+    if (StreamBase* sent = OwnerOf<StreamBase>(write->sent)) sent->SendFinished();
+  }
+  delete write;
   if (self != nullptr) self->FinishRequest(Callback::kWrite, status);
 }
 
@@ -290,6 +295,10 @@ Napi::Value StreamBase::JsWrite(const Napi::CallbackInfo& info) {
     return {};
   }
   RequestStarted();
+  if (send_handle != nullptr) {
+    req->sent = send_handle;
+    OwnerOf<StreamBase>(send_handle)->SendStarted();
+  }
   return Napi::Number::New(env, 1);
 }
 

@@ -210,6 +210,10 @@ Napi::Value TCPWrap::Open(const Napi::CallbackInfo& info) {
 Napi::Value TCPWrap::CloseReset(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!CheckOpen(env)) return {};
+  if (sends_pending_ > 0) {
+    ThrowCodedError(env, ErrorKind::kError, "ERR_INVALID_STATE", "The handle is being sent over an IPC pipe: close() it instead");
+    return {};
+  }
   BeforeClose();
   int err = uv_tcp_close_reset(uv(), OnUvClose);
   if (err != 0) {

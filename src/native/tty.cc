@@ -1,9 +1,46 @@
 // TTY: uv_tty_t on a terminal fd; modes and window size.
 #include "tty.h"
 
+#include <mutex>
 #include <string>
 
+#include "loop.h"
+
 namespace uvkit {
+
+// libuv (1.46) remembers, once per process, the fd of the first terminal taken out of normal mode,
+// and uv_tty_reset_mode() restores that fd forever after, even once it is closed and its number
+// reused. This mirrors that choice, to know when libuv's reset would hit a stale fd.
+namespace {
+std::mutex first_raw_mutex;
+int first_raw_fd = -1;
+bool first_raw_closed = false;
+
+void NoteModeChange(int fd, int from, int to) {
+  std::lock_guard<std::mutex> lock(first_raw_mutex);
+  if (fd != -1 && from == UV_TTY_MODE_NORMAL && to != UV_TTY_MODE_NORMAL && first_raw_fd == -1) first_raw_fd = fd;
+}
+
+void NoteClosed(int fd) {
+  std::lock_guard<std::mutex> lock(first_raw_mutex);
+  if (fd != -1 && fd == first_raw_fd) first_raw_closed = true;
+}
+
+int FdOf(uv_tty_t* tty) {
+  uv_os_fd_t fd;
+  if (uv_fileno(reinterpret_cast<uv_handle_t*>(tty), &fd) != 0) return -1;
+#ifdef _WIN32
+  return -1;  // libuv's reset is per console there, not per fd
+#else
+  return fd;
+#endif
+}
+
+bool LibuvResetIsStale() {
+  std::lock_guard<std::mutex> lock(first_raw_mutex);
+  return first_raw_closed;
+}
+}  // namespace
 
 // --- methods ---
 
@@ -33,6 +70,8 @@ Napi::Value TTYWrap::SetMode(const Napi::CallbackInfo& info) {
     ThrowUVError(env, err, "uv_tty_set_mode");
     return {};
   }
+  NoteModeChange(FdOf(uv()), mode_, static_cast<int>(mode));
+  mode_ = static_cast<int>(mode);
   return env.Undefined();
 }
 
@@ -52,7 +91,26 @@ Napi::Value TTYWrap::GetWinsize(const Napi::CallbackInfo& info) {
   return size;
 }
 
+// A terminal left raw is restored when its TTY closes (libuv 1.46 does not).
+void TTYWrap::BeforeClose() {
+  if (mode_ != UV_TTY_MODE_NORMAL) uv_tty_set_mode(uv(), UV_TTY_MODE_NORMAL);
+  mode_ = UV_TTY_MODE_NORMAL;
+  NoteClosed(FdOf(uv()));
+}
+
+// Once the terminal libuv would restore is closed (and restored then), restoring means putting
+// this environment's own TTYs back to normal, each to the settings it saved.
 Napi::Value TTYWrap::ResetMode(const Napi::CallbackInfo& info) {
+  if (LibuvResetIsStale()) {
+    for (LoopWrap* loop : AddonState::Get(info.Env())->loops) {
+      loop->handles.ForEach([](HandleBase* h) {
+        if (std::string(h->TypeName()) != kClassName || !h->is_open()) return;
+        auto* tty = static_cast<TTYWrap*>(static_cast<StreamBase*>(h));
+        if (tty->mode_ != UV_TTY_MODE_NORMAL && uv_tty_set_mode(tty->uv(), UV_TTY_MODE_NORMAL) == 0) tty->mode_ = UV_TTY_MODE_NORMAL;
+      });
+    }
+    return info.Env().Undefined();
+  }
   int err = uv_tty_reset_mode();
   if (err != 0) {
     ThrowUVError(info.Env(), err, "uv_tty_reset_mode");

@@ -18,6 +18,11 @@ class TTYWrap : public HandleWrap<TTYWrap, uv_tty_t, StreamBase> {
 
   Napi::Value SetMode(const Napi::CallbackInfo& info);
   Napi::Value GetWinsize(const Napi::CallbackInfo& info);
+
+ private:
+  void BeforeClose() override;
+
+  int mode_ = UV_TTY_MODE_NORMAL;
 };
 
 }  // namespace uvkit

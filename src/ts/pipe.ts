@@ -24,6 +24,7 @@ const native = nativeMethods(binding.Pipe);
 function validateName(name: unknown): asserts name is string {
   if (typeof name !== 'string') throw invalidArgType('name', 'of type string', name);
   if (name.length === 0) throw invalidArgValue('name', name, 'must not be empty');
+  if (name[0] !== '\0' && name.includes('\0')) throw invalidArgValue('name', name, 'must not contain NUL bytes (except a leading one: an abstract name)');
 }
 
 export class Pipe extends streamClass(binding.Pipe) implements Stream {

@@ -142,9 +142,15 @@ const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 function runOnTerminal(args: string[], input?: string, timeoutMs = 20_000): Promise<ChildResult> {
   checkDistFresh();
   const script = scriptCommand();
-  const command = `stty cols 123 rows 45 && exec ${[process.execPath, ...args].map(shellQuote).join(' ')}`;
+  // Under `npm run test:asan` the sanitizer runtime is preloaded: it belongs to node, not to
+  // `script` (whose own leaks LeakSanitizer would report), so only the node inside gets it.
+  const preload = process.env.LD_PRELOAD;
+  const env = { ...process.env };
+  delete env.LD_PRELOAD;
+  const prefix = preload === undefined ? '' : `LD_PRELOAD=${shellQuote(preload)} `;
+  const command = `stty cols 123 rows 45 && ${prefix}exec ${[process.execPath, ...args].map(shellQuote).join(' ')}`;
   return new Promise((resolve, reject) => {
-    const child = spawn(script, ['-qec', command, '/dev/null'], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(script, ['-qec', command, '/dev/null'], { cwd: root, env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let timedOut = false;

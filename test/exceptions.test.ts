@@ -87,11 +87,18 @@ describe('callback exceptions on Loop.default()', () => {
     const run = runScenario('on-error');
     expectClean(run);
     expect(run.record.caught).toEqual([]);
-    expect(run.record.events).toEqual([
-      { message: 'timer boom', handle: 'timer', thisIsLoop: true },
-      { message: 'prepare boom', handle: 'prepare', thisIsLoop: true },
-      'later-timer',
-    ]);
+    // Both errors reach onError before the 50 ms timer. Whether the 1 ms timer or the first
+    // prepare phase comes first depends on how long Node takes to enter its loop after the module
+    // ran, which libuv does not fix, so the two are compared as a set.
+    const events = run.record.events;
+    expect(events).toHaveLength(3);
+    expect(events.slice(0, 2)).toEqual(
+      expect.arrayContaining([
+        { message: 'timer boom', handle: 'timer', thisIsLoop: true },
+        { message: 'prepare boom', handle: 'prepare', thisIsLoop: true },
+      ]),
+    );
+    expect(events[2]).toBe('later-timer');
   });
 
   it("an onError that throws sends its own error to 'uncaughtException'", () => {

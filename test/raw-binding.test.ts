@@ -545,11 +545,12 @@ function sweep(group: string): SweepRun {
 
 function context(run: SweepRun): string {
   const trace = run.stderr.split('\n').filter((l) => l.startsWith('call '));
+  const seed = run.summary?.seed ?? /^sweep seed (\d+)$/m.exec(run.stderr)?.[1] ?? '?'; // killed: no summary
   const report = sanitizerReport.exec(run.stderr);
   const sanitizer = report === null ? [] : [`sanitizer report:\n${run.stderr.slice(report.index).split('\n').slice(0, 12).join('\n')}`];
   return [
     ...sanitizer,
-    `seed ${run.summary?.seed ?? '?'} (rerun: SWEEP_SEED=<seed> SWEEP_TRACE=1 node --expose-gc test/fixtures/raw-sweep.mjs <group>)`,
+    `seed ${seed} (rerun: SWEEP_SEED=<seed> SWEEP_TRACE=1 node --expose-gc test/fixtures/raw-sweep.mjs <group>)`,
     `last call before exit: ${trace.at(-1) ?? '(none traced)'}`,
     `stderr tail:\n${tail(run.stderr.split('\n').filter((l) => !l.startsWith('call ')).join('\n'), 20)}`,
   ].join('\n');

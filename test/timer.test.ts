@@ -243,6 +243,43 @@ describe('Timer on a private loop (pyuv test_timer)', () => {
     loop.close();
   });
 
+  // libuv counts from the loop's cached time; start() and again() refresh it first, so a loop that
+  // has not turned for a while (JS ran long since) does not fire the timer early. libuv's time is
+  // in whole milliseconds, truncated, so the elapsed time may fall short by less than 1 ms.
+  it('the timeout counts from start(), even when the loop time is stale', () => {
+    const loop = new Loop();
+    const timer = new Timer(loop);
+    loop.updateTime();
+    sleepSync(60);
+    let elapsed = -1;
+    const started = performance.now();
+    timer.start(() => {
+      elapsed = performance.now() - started;
+    }, 40);
+    loop.run();
+    expect(elapsed).toBeGreaterThanOrEqual(39);
+    timer.close();
+    loop.close();
+  });
+
+  it('again() counts from the call, even when the loop time is stale', () => {
+    const loop = new Loop();
+    const timer = new Timer(loop);
+    let elapsed = -1;
+    let started = 0;
+    timer.start(() => {
+      elapsed = performance.now() - started;
+      timer.stop();
+    }, 10_000, 40);
+    sleepSync(60);
+    started = performance.now();
+    timer.again(); // due in `repeat` ms
+    loop.run();
+    expect(elapsed).toBeGreaterThanOrEqual(39);
+    timer.close();
+    loop.close();
+  });
+
   it('a fractional timeout (0.5 ms) fires, and not before 1 ms of loop time', () => {
     const loop = new Loop();
     const timer = new Timer(loop);
@@ -604,6 +641,19 @@ describe("Timer on Node's loop", () => {
     await timer.close();
     expect(timer.closed).toBe(true);
     expect(Loop.default().handles).not.toContain(timer);
+  });
+
+  // As at a module's top level, which runs before Node's loop first turns (about 50 ms of bootstrap
+  // on Node 22): the loop's cached time is stale, and the timer must still wait its full timeout.
+  it("the timeout counts from start() when Node's loop time is stale, as with setTimeout", async () => {
+    const timer = new Timer();
+    sleepSync(60);
+    const started = performance.now();
+    const elapsed = await new Promise<number>((resolve) => {
+      timer.start(() => resolve(performance.now() - started), 40);
+    });
+    expect(elapsed).toBeGreaterThanOrEqual(39);
+    await timer.close();
   });
 
   it('ref / unref / hasRef on Node\'s loop; an unref()ed timer still fires while Node is alive', async () => {

@@ -14,6 +14,14 @@ void TimerWrap::OnTimer(uv_timer_t* timer) {
   self->UpdatePin();  // a one-shot timer is inactive now unless the callback restarted it
 }
 
+// libuv counts a timeout from the loop's cached time, which only moves when the loop turns. JS can
+// run long after that (a module's top level runs before Node's loop first turns: 50-60 ms of
+// bootstrap on Node 22), so the timer would fire early. Node's setTimeout refreshes the time first
+// (Environment::GetNowUint64), and so does this: the timeout counts from the call.
+void TimerWrap::RefreshLoopTime() {
+  uv_update_time(loop_->uv());
+}
+
 // --- methods ---
 
 TimerWrap::TimerWrap(const Napi::CallbackInfo& info) : HandleWrap(info) {
@@ -28,6 +36,7 @@ Napi::Value TimerWrap::Start(const Napi::CallbackInfo& info) {
   if (!ReadMillis(info, 0, "timeout", &timeout)) return {};
   if (!info[1].IsUndefined() && !ReadMillis(info, 1, "repeat", &repeat)) return {};
   if (!CheckOpen(env)) return {};
+  RefreshLoopTime();
   int err = uv_timer_start(uv(), OnTimer, timeout, repeat);
   if (err != 0) {
     ThrowUVError(env, err, "uv_timer_start");
@@ -47,6 +56,7 @@ Napi::Value TimerWrap::Stop(const Napi::CallbackInfo& info) {
 Napi::Value TimerWrap::Again(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!CheckOpen(env)) return {};
+  RefreshLoopTime();
   int err = uv_timer_again(uv());  // EINVAL when never started
   if (err != 0) {
     ThrowUVError(env, err, "uv_timer_again");

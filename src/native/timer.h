@@ -20,6 +20,7 @@ class TimerWrap : public HandleWrap<TimerWrap, uv_timer_t> {
 
  private:
   static void OnTimer(uv_timer_t* timer);
+  void RefreshLoopTime();
 };
 
 }  // namespace uvkit

@@ -20,7 +20,10 @@ export class Timer extends handleClass(binding.Timer) {
     super(resolveLoop(loop));
   }
 
-  /** Calls `callback(timer)` after `timeout` ms, then every `repeat` ms if repeat > 0. */
+  /**
+   * Calls `callback(timer)` after `timeout` ms, then every `repeat` ms if repeat > 0. The timeout
+   * counts from this call: the loop's cached time (`loop.now()`) is refreshed first.
+   */
   start(callback: (timer: this) => void, timeout: number, repeat = 0): void {
     validateFunction(callback, 'callback');
     validateMillis(timeout, 'timeout');
@@ -29,7 +32,10 @@ export class Timer extends handleClass(binding.Timer) {
     this.#callback = callback;
   }
 
-  /** Restarts a repeating timer with its repeat as timeout; UVError EINVAL if never started. */
+  /**
+   * Restarts a repeating timer with its repeat as timeout, counted from this call; UVError EINVAL
+   * if never started.
+   */
   override again(): void {
     super.again();
   }

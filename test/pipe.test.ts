@@ -22,7 +22,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, constants as fsConstants, fstatSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { binding } from '../src/ts/binding.js';
@@ -481,6 +481,24 @@ describe('Pipe on Loop.default(): data and names', () => {
 // errors
 
 describe('Pipe on Loop.default(): connect and bind errors', () => {
+  it('a second connect() while one is pending throws EALREADY; the first completes once (ECANCELED on close) and nothing keeps the loop alive (child process)', async () => {
+    const script = [
+      `import { Pipe } from ${JSON.stringify(pathToFileURL(path.join(root, 'dist/index.js')).href)};`,
+      'const events = [];',
+      'const p = new Pipe();',
+      "p.connect('/nonexistent/uvkit-a', (e) => events.push('first:' + (e ? e.code : 'ok')));",
+      "try { p.connect('/nonexistent/uvkit-b', () => events.push('second')); } catch (e) { events.push('threw:' + e.code); }",
+      "p.close(() => events.push('closed'));",
+      "process.on('exit', () => console.log(JSON.stringify(events)));",
+    ].join('\n');
+    const r = await runNode(['--input-type=module', '-e', script]);
+    expect({ status: r.status, timedOut: r.timedOut, stdout: r.stdout.trim() }).toEqual({
+      status: 0,
+      timedOut: false,
+      stdout: JSON.stringify(['threw:EALREADY', 'first:ECANCELED', 'closed']),
+    });
+  });
+
   it('connect to a missing path: the callback gets a UVError ENOENT (syscall connect, address = the path) exactly once', async () => {
     const missing = path.join(dir, 'missing.sock');
     const client = new Pipe();

@@ -9,11 +9,12 @@
 //   raw-sweep.mjs), because a crash would kill this worker. Each must exit 0 with its count.
 // - Crash-prone scenarios found by reading the code run in their own child processes as well.
 import { spawnSync } from 'node:child_process';
-import { existsSync, openSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { inspect } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { binding } from '../src/ts/binding.js';
 import { Loop } from '../src/ts/index.js';
 import { capture, errorCode, NO_THROW } from './helpers/assert.js';
@@ -377,9 +378,14 @@ interface ChildResult {
   stderr: string;
 }
 
+// Children run in a scratch directory: the sweep's Pipe.bind() with random names creates socket
+// files relative to the working directory.
+const scratch = mkdtempSync(path.join(tmpdir(), 'uvkit-raw-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
 function runNode(args: string[], env: NodeJS.ProcessEnv = {}): ChildResult {
   const child = spawnSync(process.execPath, args, {
-    cwd: root,
+    cwd: scratch,
     encoding: 'utf8',
     env: { ...process.env, ...env },
     timeout: 90_000,

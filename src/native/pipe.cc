@@ -17,9 +17,11 @@ namespace uvkit {
 // --- callbacks ---
 
 void PipeWrap::OnConnect(uv_connect_t* req, int status) {
-  StreamBase* self = OwnerOf<StreamBase>(req->handle);
+  PipeWrap* self = OwnerOf<PipeWrap>(req->handle);
   delete req;
-  if (self != nullptr) self->FinishRequest(Callback::kConnect, status);
+  if (self == nullptr) return;
+  self->connecting_ = false;
+  self->FinishRequest(Callback::kConnect, status);
 }
 
 // --- helpers ---
@@ -102,6 +104,10 @@ Napi::Value PipeWrap::Connect(const Napi::CallbackInfo& info) {
   std::string name;
   if (!ReadName(info, 0, &name)) return {};
   if (!CheckOpen(env)) return {};
+  if (connecting_) {
+    ThrowUVError(env, UV_EALREADY, "connect");
+    return {};
+  }
   const Features& f = GetFeatures();
   auto* req = new uv_connect_t();
   int err = 0;
@@ -113,6 +119,7 @@ Napi::Value PipeWrap::Connect(const Napi::CallbackInfo& info) {
     ThrowUVError(env, err, "connect");
     return {};
   }
+  connecting_ = true;
   RequestStarted();
   return env.Undefined();
 }

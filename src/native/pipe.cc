@@ -14,16 +14,6 @@
 
 namespace uvkit {
 
-// --- callbacks ---
-
-void PipeWrap::OnConnect(uv_connect_t* req, int status) {
-  PipeWrap* self = OwnerOf<PipeWrap>(req->handle);
-  delete req;
-  if (self == nullptr) return;
-  self->connecting_ = false;
-  self->FinishRequest(Callback::kConnect, status);
-}
-
 // --- helpers ---
 
 namespace {
@@ -103,11 +93,7 @@ Napi::Value PipeWrap::Connect(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string name;
   if (!ReadName(info, 0, &name)) return {};
-  if (!CheckOpen(env)) return {};
-  if (connecting_) {
-    ThrowUVError(env, UV_EALREADY, "connect");
-    return {};
-  }
+  if (!CheckOpen(env) || !CheckNotConnecting(env)) return {};
   const Features& f = GetFeatures();
   auto* req = new uv_connect_t();
   int err = 0;
@@ -119,8 +105,7 @@ Napi::Value PipeWrap::Connect(const Napi::CallbackInfo& info) {
     ThrowUVError(env, err, "connect");
     return {};
   }
-  connecting_ = true;
-  RequestStarted();
+  ConnectStarted();
   return env.Undefined();
 }
 

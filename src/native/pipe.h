@@ -30,12 +30,7 @@ class PipeWrap : public HandleWrap<PipeWrap, uv_pipe_t, StreamBase> {
   bool ReadSendHandle(const Napi::CallbackInfo& info, size_t index, uv_stream_t** out) override;
 
  private:
-  static void OnConnect(uv_connect_t* req, int status);
   Napi::Value Name(const Napi::CallbackInfo& info, int (*fn)(const uv_pipe_t*, char*, size_t*), const char* syscall);
-
-  // libuv (1.46) lets a second connect() replace the pending one, whose request then never
-  // completes and keeps the loop alive forever; TCP refuses with EALREADY, and so does this.
-  bool connecting_ = false;
 };
 
 }  // namespace uvkit

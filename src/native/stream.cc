@@ -211,6 +211,25 @@ void StreamBase::OnShutdown(uv_shutdown_t* req, int status) {
   if (self != nullptr) self->FinishRequest(Callback::kShutdown, status);
 }
 
+void StreamBase::OnConnect(uv_connect_t* req, int status) {
+  StreamBase* self = OwnerOf<StreamBase>(req->handle);
+  delete req;
+  if (self == nullptr) return;
+  self->connecting_ = false;
+  self->FinishRequest(Callback::kConnect, status);
+}
+
+bool StreamBase::CheckNotConnecting(Napi::Env env) {
+  if (!connecting_) return true;
+  ThrowUVError(env, UV_EALREADY, "connect");
+  return false;
+}
+
+void StreamBase::ConnectStarted() {
+  connecting_ = true;
+  RequestStarted();
+}
+
 void StreamBase::FinishRequest(Callback kind, int status) {
   napi_env env = state_->env;
   Napi::HandleScope scope{Napi::Env(env)};

@@ -44,6 +44,13 @@ class StreamBase : public HandleBase {
   // For subclasses that start requests of their own (connect): count it, report it.
   void FinishRequest(Callback kind, int status);
 
+  // connect(): throws EALREADY while one is pending (libuv 1.46 guards TCP but lets a second
+  // Pipe connect replace the pending request, which then never completes and keeps the loop
+  // alive); after the uv call succeeded, ConnectStarted(); completion through OnConnect.
+  bool CheckNotConnecting(Napi::Env env);
+  void ConnectStarted();
+  static void OnConnect(uv_connect_t* req, int status);
+
  protected:
   // The handle to send along a write on an IPC pipe (Pipe overrides); nullptr = plain write.
   virtual bool ReadSendHandle(const Napi::CallbackInfo& info, size_t index, uv_stream_t** out);
@@ -61,6 +68,7 @@ class StreamBase : public HandleBase {
 
   Napi::Reference<Napi::Value> read_buffer_;  // startRead({ buffer }): the caller's Uint8Array
   size_t read_offset_ = 0;                    // where the current read landed in the slab
+  bool connecting_ = false;
 };
 
 // The methods and accessors every stream type has.

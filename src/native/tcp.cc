@@ -16,14 +16,6 @@ namespace {
 constexpr unsigned int kTcpReusePort = 2;  // UV_TCP_REUSEPORT (libuv 1.49; not in 1.46's headers)
 }
 
-// --- callbacks ---
-
-void TCPWrap::OnConnect(uv_connect_t* req, int status) {
-  StreamBase* self = OwnerOf<StreamBase>(req->handle);
-  delete req;
-  if (self != nullptr) self->FinishRequest(Callback::kConnect, status);
-}
-
 // --- methods ---
 
 TCPWrap::TCPWrap(const Napi::CallbackInfo& info) : HandleWrap(info) {
@@ -90,7 +82,7 @@ Napi::Value TCPWrap::Connect(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   sockaddr_storage addr;
   if (!ReadSocketAddress(info, 0, 1, &addr)) return {};
-  if (!CheckOpen(env)) return {};
+  if (!CheckOpen(env) || !CheckNotConnecting(env)) return {};
   auto* req = new uv_connect_t();
   int err = uv_tcp_connect(req, uv(), reinterpret_cast<sockaddr*>(&addr), OnConnect);
   if (err != 0) {
@@ -98,47 +90,46 @@ Napi::Value TCPWrap::Connect(const Napi::CallbackInfo& info) {
     ThrowUVError(env, err, "connect");
     return {};
   }
-  RequestStarted();
+  ConnectStarted();
   return env.Undefined();
 }
 
+bool TCPWrap::SocketName(Napi::Env env, int (*fn)(const uv_tcp_t*, sockaddr*, int*), const char* syscall, sockaddr_storage* addr) {
+  if (!CheckOpen(env)) return false;
+  int length = sizeof *addr;
+  int err = fn(uv(), reinterpret_cast<sockaddr*>(addr), &length);
+  if (err != 0) ThrowUVError(env, err, syscall);
+  return err == 0;
+}
+
 Napi::Value TCPWrap::GetSockName(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (!CheckOpen(env)) return {};
   sockaddr_storage addr;
-  int length = sizeof addr;
-  int err = uv_tcp_getsockname(uv(), reinterpret_cast<sockaddr*>(&addr), &length);
-  if (err != 0) {
-    ThrowUVError(env, err, "getsockname");
-    return {};
-  }
-  return SocketAddressToObject(env, reinterpret_cast<sockaddr*>(&addr));
+  if (!SocketName(info.Env(), uv_tcp_getsockname, "getsockname", &addr)) return {};
+  return SocketAddressToObject(info.Env(), reinterpret_cast<sockaddr*>(&addr));
 }
 
 Napi::Value TCPWrap::GetPeerName(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (!CheckOpen(env)) return {};
   sockaddr_storage addr;
-  int length = sizeof addr;
-  int err = uv_tcp_getpeername(uv(), reinterpret_cast<sockaddr*>(&addr), &length);
-  if (err != 0) {
-    ThrowUVError(env, err, "getpeername");
-    return {};
-  }
-  return SocketAddressToObject(env, reinterpret_cast<sockaddr*>(&addr));
+  if (!SocketName(info.Env(), uv_tcp_getpeername, "getpeername", &addr)) return {};
+  return SocketAddressToObject(info.Env(), reinterpret_cast<sockaddr*>(&addr));
 }
 
-Napi::Value TCPWrap::NoDelay(const Napi::CallbackInfo& info) {
+// nodelay(enable), simultaneousAccepts(enable): one boolean socket option each.
+Napi::Value TCPWrap::SetOption(const Napi::CallbackInfo& info, int (*fn)(uv_tcp_t*, int), const char* syscall) {
   Napi::Env env = info.Env();
   bool on = false;
   if (!ReadBool(info, 0, "enable", &on)) return {};
   if (!CheckOpen(env)) return {};
-  int err = uv_tcp_nodelay(uv(), on ? 1 : 0);
+  int err = fn(uv(), on ? 1 : 0);
   if (err != 0) {
-    ThrowUVError(env, err, "uv_tcp_nodelay");
+    ThrowUVError(env, err, syscall);
     return {};
   }
   return env.Undefined();
+}
+
+Napi::Value TCPWrap::NoDelay(const Napi::CallbackInfo& info) {
+  return SetOption(info, uv_tcp_nodelay, "uv_tcp_nodelay");
 }
 
 // keepalive(enable, delay seconds)
@@ -162,16 +153,7 @@ Napi::Value TCPWrap::KeepAlive(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value TCPWrap::SimultaneousAccepts(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  bool on = false;
-  if (!ReadBool(info, 0, "enable", &on)) return {};
-  if (!CheckOpen(env)) return {};
-  int err = uv_tcp_simultaneous_accepts(uv(), on ? 1 : 0);
-  if (err != 0) {
-    ThrowUVError(env, err, "uv_tcp_simultaneous_accepts");
-    return {};
-  }
-  return env.Undefined();
+  return SetOption(info, uv_tcp_simultaneous_accepts, "uv_tcp_simultaneous_accepts");
 }
 
 // libuv adopts any fd and aborts later when epoll refuses it (a regular file), so the fd must be
@@ -227,16 +209,9 @@ Napi::Value TCPWrap::CloseReset(const Napi::CallbackInfo& info) {
 
 // 'IPv4' / 'IPv6' of the socket; throws EBADF while no socket exists yet.
 Napi::Value TCPWrap::GetFamily(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (!CheckOpen(env)) return {};
   sockaddr_storage addr;
-  int length = sizeof addr;
-  int err = uv_tcp_getsockname(uv(), reinterpret_cast<sockaddr*>(&addr), &length);
-  if (err != 0) {
-    ThrowUVError(env, err, "getsockname");
-    return {};
-  }
-  return Napi::String::New(env, addr.ss_family == AF_INET6 ? "IPv6" : "IPv4");
+  if (!SocketName(info.Env(), uv_tcp_getsockname, "getsockname", &addr)) return {};
+  return Napi::String::New(info.Env(), addr.ss_family == AF_INET6 ? "IPv6" : "IPv4");
 }
 
 Napi::Value TCPWrap::BufferSize(const Napi::CallbackInfo& info, int (*fn)(uv_handle_t*, int*), const char* syscall) {
@@ -251,11 +226,10 @@ Napi::Value TCPWrap::BufferSize(const Napi::CallbackInfo& info, int (*fn)(uv_han
   return Napi::Number::New(env, value);
 }
 
-void TCPWrap::SetBufferSize(const Napi::CallbackInfo& info, const Napi::Value& value, int (*fn)(uv_handle_t*, int*), const char* syscall) {
+void TCPWrap::SetBufferSize(const Napi::CallbackInfo& info, int (*fn)(uv_handle_t*, int*), const char* syscall) {
   Napi::Env env = info.Env();
   int64_t size = 0;
   if (!ReadInt(info, 0, "size", 1, INT32_MAX, &size)) return;
-  (void)value;
   if (!CheckOpen(env)) return;
   int v = static_cast<int>(size);
   int err = fn(uv_, &v);
@@ -265,14 +239,14 @@ void TCPWrap::SetBufferSize(const Napi::CallbackInfo& info, const Napi::Value& v
 Napi::Value TCPWrap::GetSendBufferSize(const Napi::CallbackInfo& info) {
   return BufferSize(info, uv_send_buffer_size, "uv_send_buffer_size");
 }
-void TCPWrap::SetSendBufferSize(const Napi::CallbackInfo& info, const Napi::Value& value) {
-  SetBufferSize(info, value, uv_send_buffer_size, "uv_send_buffer_size");
+void TCPWrap::SetSendBufferSize(const Napi::CallbackInfo& info, const Napi::Value&) {
+  SetBufferSize(info, uv_send_buffer_size, "uv_send_buffer_size");
 }
 Napi::Value TCPWrap::GetRecvBufferSize(const Napi::CallbackInfo& info) {
   return BufferSize(info, uv_recv_buffer_size, "uv_recv_buffer_size");
 }
-void TCPWrap::SetRecvBufferSize(const Napi::CallbackInfo& info, const Napi::Value& value) {
-  SetBufferSize(info, value, uv_recv_buffer_size, "uv_recv_buffer_size");
+void TCPWrap::SetRecvBufferSize(const Napi::CallbackInfo& info, const Napi::Value&) {
+  SetBufferSize(info, uv_recv_buffer_size, "uv_recv_buffer_size");
 }
 
 // --- type ---

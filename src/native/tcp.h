@@ -30,10 +30,12 @@ class TCPWrap : public HandleWrap<TCPWrap, uv_tcp_t, StreamBase> {
   void SetRecvBufferSize(const Napi::CallbackInfo& info, const Napi::Value& value);
 
  private:
-  static void OnConnect(uv_connect_t* req, int status);
   int EnableReusePort(int family, unsigned int* flags);
+  // getsockname / getpeername into `addr`; false after throwing.
+  bool SocketName(Napi::Env env, int (*fn)(const uv_tcp_t*, sockaddr*, int*), const char* syscall, sockaddr_storage* addr);
+  Napi::Value SetOption(const Napi::CallbackInfo& info, int (*fn)(uv_tcp_t*, int), const char* syscall);
   Napi::Value BufferSize(const Napi::CallbackInfo& info, int (*fn)(uv_handle_t*, int*), const char* syscall);
-  void SetBufferSize(const Napi::CallbackInfo& info, const Napi::Value& value, int (*fn)(uv_handle_t*, int*), const char* syscall);
+  void SetBufferSize(const Napi::CallbackInfo& info, int (*fn)(uv_handle_t*, int*), const char* syscall);
 };
 
 }  // namespace uvkit

@@ -8,29 +8,16 @@
 // - In child processes, with a kill timeout, for the scenarios that can freeze or end the
 //   process. They load dist/ (the compiled src/ts; `npm test` rebuilds it when stale).
 import { spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Async, Loop, Prepare, Timer, type AsyncToken, type EmbedOptions } from '../src/ts/index.js';
-import { codeOf, sleepSync } from './helpers/assert.js';
+import { codeOf, sleepSync, within } from './helpers/assert.js';
+import { checkDistFresh, collect, type ChildResult } from './helpers/child.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Resolves with `promise`, or rejects after `ms` (an embedded event that never comes fails, not hangs). */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /**
  * Leaves the embedded loop's turn. Promise jobs queued by an embedded callback run while Node is
@@ -491,59 +478,13 @@ describe('embed() options and state', () => {
 
 // --- child processes ---
 
-/** dist/ must be the compiled src/ts, or the child tests would test something else. */
-function checkDistFresh(): void {
-  for (const name of readdirSync(path.join(root, 'src/ts'))) {
-    if (!name.endsWith('.ts')) continue;
-    const source = statSync(path.join(root, 'src/ts', name)).mtimeMs;
-    let built = 0;
-    try {
-      built = statSync(path.join(root, 'dist', name.replace(/\.ts$/, '.js'))).mtimeMs;
-    } catch {
-      built = 0;
-    }
-    if (built < source) {
-      throw new Error(`dist/ is older than src/ts/${name}: run \`npm run build:ts\` (\`npm test\` does it)`);
-    }
-  }
-}
-
-interface ChildResult {
-  status: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  timedOut: boolean;
-}
-
 /** Runs an ES module in a fresh Node with `uvkit` importable; kills it after `timeoutMs`. */
 function runChildWith(body: string, timeoutMs = 10_000): Promise<ChildResult> {
   checkDistFresh();
   const entry = pathToFileURL(path.join(root, 'dist/index.js')).href;
   const source = `import { Loop, Timer, Idle, Prepare } from ${JSON.stringify(entry)};\n${body}`;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', source], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    let timedOut = false;
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const killer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, timeoutMs);
-    child.on('error', (error) => {
-      clearTimeout(killer);
-      reject(error);
-    });
-    child.on('close', (status, signal) => {
-      clearTimeout(killer);
-      resolve({ status, signal, stdout, stderr, timedOut });
-    });
-  });
+  const child = spawn(process.execPath, ['--input-type=module', '-e', source], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  return collect(child, timeoutMs);
 }
 
 /** The parts of a child's result a test asserts on, in one object (a failure shows all of them). */

@@ -1,12 +1,12 @@
 // Loop behaviour: pyuv's test_loop.py, test_loop_handles.py and test_gc.py, plus the contract of
 // API.md "Loop" (default/private loops, run modes, errors thrown by callbacks, close, dispose).
 import { spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Check, features, Idle, Loop, Prepare, Timer } from '../src/ts/index.js';
 import { thrown, codeOf, sleepSync } from './helpers/assert.js';
+import { checkDistFresh } from './helpers/child.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -712,22 +712,6 @@ describe("errors thrown by callbacks on Node's loop", () => {
 });
 
 // --- child processes: errors that could escape as uncaught exceptions and end the process ---
-
-function checkDistFresh(): void {
-  for (const name of readdirSync(path.join(root, 'src/ts'))) {
-    if (!name.endsWith('.ts')) continue;
-    const source = statSync(path.join(root, 'src/ts', name)).mtimeMs;
-    let built = 0;
-    try {
-      built = statSync(path.join(root, 'dist', name.replace(/\.ts$/, '.js'))).mtimeMs;
-    } catch {
-      built = 0;
-    }
-    if (built < source) {
-      throw new Error(`dist/ is older than src/ts/${name}: run \`npm run build:ts\` (\`npm test\` does it)`);
-    }
-  }
-}
 
 /** Runs an ES module in a fresh Node (uvkit from dist/, the compiled src/ts); kills it after `timeoutMs`. */
 function runChild(body: string, timeoutMs = 10_000): Promise<{ status: number | null; stdout: string; stderr: string }> {

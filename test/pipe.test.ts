@@ -23,11 +23,11 @@ import { closeSync, constants as fsConstants, fstatSync, mkdtempSync, openSync, 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { binding } from '../src/ts/binding.js';
 import { Check, constants, errors, Loop, Pipe, TCP, Timer, TTY, UVError, type Stream } from '../src/ts/index.js';
-import { capture, errorCode, NO_THROW } from './helpers/assert.js';
+import { capture, codeOrNull, errorCode, expectBytes, expectError, expectUVError, tick, within } from './helpers/assert.js';
+import { checkDistFresh, runNode, type ChildResult } from './helpers/child.js';
 
 // ---------------------------------------------------------------------------------------------
 // helpers
@@ -49,47 +49,7 @@ const socketPath = (): string => path.join(dir, `s${++counter}.sock`);
 /** A fresh Linux abstract socket name. */
 const abstractName = (): string => `\0uvkit-pipe-${process.pid}-${++counter}`;
 
-type ErrorClass = ErrorConstructor | TypeErrorConstructor | RangeErrorConstructor | typeof UVError;
-
-/** Lets Node's loop turn once. */
-const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-/** The call throws an instance of exactly `cls` with `code`; returns the error. */
-function expectError(fn: () => unknown, cls: ErrorClass, code: string): Error {
-  const error = capture(fn);
-  expect(error, 'expected the call to throw').not.toBe(NO_THROW);
-  expect(Object.getPrototypeOf(error), `class of ${inspect(error)}`).toBe(cls.prototype);
-  expect(errorCode(error), `code of ${inspect(error)}`).toBe(code);
-  return error as Error;
-}
-
-/** The call throws a UVError with `code` and `syscall`. */
-function expectUVError(fn: () => unknown, code: string, syscall: string): UVError {
-  const error = expectError(fn, UVError, code) as UVError;
-  expect(error.errno).toBe(errors.codes[code]);
-  expect(error.syscall).toBe(syscall);
-  return error;
-}
-
 const expectClosed = (fn: () => unknown): Error => expectError(fn, Error, 'ERR_HANDLE_CLOSED');
-
-/** The code of an async error result: null for success. */
-function codeOrNull(error: unknown): unknown {
-  return error === null ? null : errorCode(error);
-}
-
-/** Resolves like `promise`, or rejects after `ms` (an event that never comes fails, not hangs). */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: still pending after ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** Waits (turning Node's loop) until `done()` holds; fails after `ms`. */
 async function eventually(done: () => boolean, what: string, ms = 10_000): Promise<void> {
@@ -109,16 +69,6 @@ function pattern(length: number, seed = 0): Buffer {
     out[i] = x >>> 24;
   }
   return out;
-}
-
-/** `actual` holds exactly the bytes of `expected`; on a mismatch, reports the first differing byte. */
-function expectBytes(actual: Uint8Array, expected: Uint8Array): void {
-  const a = Buffer.from(actual.buffer, actual.byteOffset, actual.byteLength);
-  const e = Buffer.from(expected.buffer, expected.byteOffset, expected.byteLength);
-  if (a.equals(e)) return;
-  let at = 0;
-  while (at < a.length && at < e.length && a[at] === e[at]) at++;
-  expect.fail(`got ${a.length} bytes, expected ${e.length}; first difference at byte ${at}`);
 }
 
 interface Pair {
@@ -264,54 +214,6 @@ function pairOn(loop: Loop, name: string, ipc = false): Pair {
 }
 
 // --- child processes ---
-
-interface ChildResult {
-  status: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  timedOut: boolean;
-}
-
-/** dist/ must be the compiled src/ts, or the child tests would test something else. */
-function checkDistFresh(): void {
-  for (const name of readdirSync(path.join(root, 'src/ts'))) {
-    if (!name.endsWith('.ts')) continue;
-    const source = statSync(path.join(root, 'src/ts', name)).mtimeMs;
-    let built = 0;
-    try {
-      built = statSync(path.join(root, 'dist', name.replace(/\.ts$/, '.js'))).mtimeMs;
-    } catch {
-      built = 0;
-    }
-    if (built < source) throw new Error(`dist/ is older than src/ts/${name}: run \`npm run build:ts\` (\`npm test\` does it)`);
-  }
-}
-
-/** Runs `node <args>` (fixtures import dist/); kills it after `timeoutMs`. Does not block Node's loop. */
-function runNode(args: string[], timeoutMs = 20_000): Promise<ChildResult> {
-  checkDistFresh();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let timedOut = false;
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const killer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, timeoutMs);
-    child.on('error', (error) => {
-      clearTimeout(killer);
-      reject(error);
-    });
-    child.on('close', (status, signal) => {
-      clearTimeout(killer);
-      resolve({ status, signal, stdout, stderr, timedOut });
-    });
-  });
-}
 
 const fixture = (name: string): string => path.join(root, 'test/fixtures', name);
 

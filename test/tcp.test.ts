@@ -19,7 +19,7 @@ import { closeSync, openSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { Check, errors, Idle, Loop, TCP, Timer, UVError } from '../src/ts/index.js';
-import { capture, errorCode, NO_THROW } from './helpers/assert.js';
+import { capture, codeOrNull, errorCode, expectBytes, expectError, expectUVError, NO_THROW, tick, within, type ErrorClass } from './helpers/assert.js';
 
 // ---------------------------------------------------------------------------------------------
 // helpers
@@ -32,59 +32,6 @@ interface Pair {
   client: TCP;
   peer: TCP;
   port: number;
-}
-
-type ErrorClass = ErrorConstructor | TypeErrorConstructor | RangeErrorConstructor | typeof UVError;
-
-/** Lets Node's loop turn once (pending close callbacks, nextTicks and immediates run). */
-const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-/** The call throws an instance of exactly `cls` with `code`; returns the error. */
-function expectError(fn: () => unknown, cls: ErrorClass, code: string): unknown {
-  const error = capture(fn);
-  expect(error, 'expected the call to throw').not.toBe(NO_THROW);
-  expect(Object.getPrototypeOf(error), `class of ${inspect(error)}`).toBe(cls.prototype);
-  expect(errorCode(error), `code of ${inspect(error)}`).toBe(code);
-  return error;
-}
-
-/** The call throws a UVError with `code` (and `syscall` when given). */
-function expectUVError(fn: () => unknown, code: string, syscall?: string): UVError {
-  const error = expectError(fn, UVError, code) as UVError;
-  expect(error.errno).toBe(errors.codes[code]);
-  if (syscall !== undefined) expect(error.syscall).toBe(syscall);
-  return error;
-}
-
-/**
- * `actual` holds exactly the bytes of `expected` (Buffer.equals: vitest's toEqual walks big
- * buffers byte by byte and takes seconds per MiB). On a mismatch, reports the first differing byte.
- */
-function expectBytes(actual: Uint8Array, expected: Uint8Array): void {
-  const a = Buffer.from(actual.buffer, actual.byteOffset, actual.byteLength);
-  const e = Buffer.from(expected.buffer, expected.byteOffset, expected.byteLength);
-  if (a.equals(e)) return;
-  let at = 0;
-  while (at < a.length && at < e.length && a[at] === e[at]) at++;
-  expect.fail(`got ${a.length} bytes, expected ${e.length}; first difference at byte ${at}`);
-}
-
-/** Resolves like `promise`, or rejects after `ms`: an event that never comes fails the test instead of hanging it. */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: still pending after ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** The code of an async error result: null for success. */
-function codeOrNull(error: unknown): unknown {
-  return error === null ? null : errorCode(error);
 }
 
 /** `length` deterministic pseudo-random bytes; different seeds give different bytes. */

@@ -14,15 +14,15 @@
 // which TTY.resetMode() restores: only the first test below calls it in this process; the case of
 // a closed first TTY runs in a child process.
 import { execFileSync, spawn } from 'node:child_process';
-import { accessSync, closeSync, constants as fsConstants, fstatSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, closeSync, constants as fsConstants, fstatSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { binding } from '../src/ts/binding.js';
-import { errors, Loop, Pipe, Timer, TTY, UVError } from '../src/ts/index.js';
-import { capture, errorCode, NO_THROW } from './helpers/assert.js';
+import { Loop, Pipe, Timer, TTY } from '../src/ts/index.js';
+import { capture, codeOrNull, errorCode, expectError, expectUVError, NO_THROW, tick } from './helpers/assert.js';
+import { checkDistFresh, collect, runNode, type ChildResult } from './helpers/child.js';
 
 // ---------------------------------------------------------------------------------------------
 // helpers
@@ -37,29 +37,6 @@ beforeAll(() => {
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
-
-type ErrorClass = ErrorConstructor | TypeErrorConstructor | RangeErrorConstructor | typeof UVError;
-
-const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-function expectError(fn: () => unknown, cls: ErrorClass, code: string): Error {
-  const error = capture(fn);
-  expect(error, 'expected the call to throw').not.toBe(NO_THROW);
-  expect(Object.getPrototypeOf(error), `class of ${inspect(error)}`).toBe(cls.prototype);
-  expect(errorCode(error), `code of ${inspect(error)}`).toBe(code);
-  return error as Error;
-}
-
-function expectUVError(fn: () => unknown, code: string, syscall: string): UVError {
-  const error = expectError(fn, UVError, code) as UVError;
-  expect(error.errno).toBe(errors.codes[code]);
-  expect(error.syscall).toBe(syscall);
-  return error;
-}
-
-function codeOrNull(error: unknown): unknown {
-  return error === null ? null : errorCode(error);
-}
 
 /** A new pseudo-terminal master fd ('r+' unless asked). */
 const ptmx = (flags = 'r+'): number => openSync('/dev/ptmx', flags);
@@ -90,29 +67,6 @@ function runToEnd(loop: Loop): void {
 }
 
 // --- child processes ---
-
-interface ChildResult {
-  status: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  timedOut: boolean;
-}
-
-/** dist/ must be the compiled src/ts, or the child tests would test something else. */
-function checkDistFresh(): void {
-  for (const name of readdirSync(path.join(root, 'src/ts'))) {
-    if (!name.endsWith('.ts')) continue;
-    const source = statSync(path.join(root, 'src/ts', name)).mtimeMs;
-    let built = 0;
-    try {
-      built = statSync(path.join(root, 'dist', name.replace(/\.ts$/, '.js'))).mtimeMs;
-    } catch {
-      built = 0;
-    }
-    if (built < source) throw new Error(`dist/ is older than src/ts/${name}: run \`npm run build:ts\` (\`npm test\` does it)`);
-  }
-}
 
 const fixture = (name: string): string => path.join(root, 'test/fixtures', name);
 
@@ -149,58 +103,12 @@ function runOnTerminal(args: string[], input?: string, timeoutMs = 20_000): Prom
   delete env.LD_PRELOAD;
   const prefix = preload === undefined ? '' : `LD_PRELOAD=${shellQuote(preload)} `;
   const command = `stty cols 123 rows 45 && ${prefix}exec ${[process.execPath, ...args].map(shellQuote).join(' ')}`;
-  return new Promise((resolve, reject) => {
-    const child = spawn(script, ['-qec', command, '/dev/null'], { cwd: root, env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let timedOut = false;
-    let sent = false;
-    child.stdout.setEncoding('latin1').on('data', (chunk: string) => {
-      stdout += chunk;
-      if (input !== undefined && !sent && stdout.includes('READY')) {
-        sent = true;
-        child.stdin.write(input);
-      }
-    });
-    child.stderr.setEncoding('latin1').on('data', (chunk: string) => (stderr += chunk));
-    const killer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, timeoutMs);
-    child.on('error', (error) => {
-      clearTimeout(killer);
-      reject(error);
-    });
-    child.on('close', (status, signal) => {
-      clearTimeout(killer);
-      child.stdin.destroy();
-      resolve({ status, signal, stdout, stderr, timedOut });
-    });
-  });
-}
-
-/** Runs `node <args>` with plain pipes; kills it after `timeoutMs`. */
-function runNode(args: string[], timeoutMs = 20_000): Promise<ChildResult> {
-  checkDistFresh();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let timedOut = false;
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const killer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, timeoutMs);
-    child.on('error', (error) => {
-      clearTimeout(killer);
-      reject(error);
-    });
-    child.on('close', (status, signal) => {
-      clearTimeout(killer);
-      resolve({ status, signal, stdout, stderr, timedOut });
-    });
+  const child = spawn(script, ['-qec', command, '/dev/null'], { cwd: root, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let sent = false;
+  return collect(child, timeoutMs, 'latin1', (stdout) => {
+    if (input === undefined || sent || !stdout.includes('READY')) return;
+    sent = true;
+    child.stdin?.write(input);
   });
 }
 

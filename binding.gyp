@@ -15,12 +15,15 @@
         "src/native/loop.cc",
         "src/native/pipe.cc",
         "src/native/signal.cc",
+        "src/native/slab.cc",
         "src/native/stream.cc",
         "src/native/tcp.cc",
         "src/native/timer.cc",
         "src/native/tty.cc",
+        "src/native/udp.cc",
         "src/native/util.cc",
-        "src/native/watchers.cc"
+        "src/native/watchers.cc",
+        "src/native/write_data.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")"

@@ -10,6 +10,7 @@
 #include "pipe.h"
 #include "tcp.h"
 #include "tty.h"
+#include "udp.h"
 #include "timer.h"
 #include "util.h"
 #include "watchers.h"
@@ -86,7 +87,8 @@ Napi::Value InitBinding(const Napi::CallbackInfo& info) {
 Napi::Value SetCallback(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   static const char* const kNames[] = {"close", "timer",    "prepare", "check",   "idle",      "async",
-                                       "signal", "read", "write",   "shutdown", "connect", "connection"};
+                                       "signal", "read", "write",   "shutdown", "connect", "connection",
+                                       "recv",   "recvBatch", "send"};
   static_assert(sizeof(kNames) / sizeof(kNames[0]) == static_cast<size_t>(Callback::kCount), "one name per callback");
   Napi::Function fn;
   if (!info[0].IsString()) {
@@ -138,6 +140,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   Napi::Function tty = TTYWrap::Define(env);
   tty.Set("resetMode", Napi::Function::New(env, TTYWrap::ResetMode, "resetMode"));
   exports.Set("TTY", tty);
+  exports.Set("UDP", UDPWrap::Define(env));
   exports.Set("features", FeaturesObject(env));
   InitUtil(env, exports);
   return exports;

@@ -37,6 +37,7 @@ struct UvBox : UvHandleHeader {
 enum class Callback : int {
   kClose, kTimer, kPrepare, kCheck, kIdle, kAsync, kSignal,
   kRead, kWrite, kShutdown, kConnect, kConnection,
+  kRecv, kRecvBatch, kSend,
   kCount
 };
 

@@ -51,4 +51,30 @@ Napi::Value SocketAddressToObject(Napi::Env env, const sockaddr* addr) {
   return object;
 }
 
+bool SameSocketAddress(const sockaddr* a, const sockaddr* b) {
+  if (a->sa_family != b->sa_family) return false;
+  if (a->sa_family == AF_INET) {
+    const auto* x = reinterpret_cast<const sockaddr_in*>(a);
+    const auto* y = reinterpret_cast<const sockaddr_in*>(b);
+    return x->sin_port == y->sin_port && std::memcmp(&x->sin_addr, &y->sin_addr, sizeof x->sin_addr) == 0;
+  }
+  if (a->sa_family == AF_INET6) {
+    const auto* x = reinterpret_cast<const sockaddr_in6*>(a);
+    const auto* y = reinterpret_cast<const sockaddr_in6*>(b);
+    return x->sin6_port == y->sin6_port && x->sin6_scope_id == y->sin6_scope_id &&
+           std::memcmp(&x->sin6_addr, &y->sin6_addr, sizeof x->sin6_addr) == 0;
+  }
+  return false;
+}
+
+Napi::Value AddressCache::Get(Napi::Env env, const sockaddr* addr) {
+  if (!object_.IsEmpty() && SameSocketAddress(addr, reinterpret_cast<const sockaddr*>(&last_))) return object_.Value();
+  Napi::Value object = SocketAddressToObject(env, addr);
+  if (!object.IsObject()) return env.Null();
+  napi_object_freeze(env, object);
+  std::memcpy(&last_, addr, addr->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in));
+  object_ = Napi::Reference<Napi::Value>::New(object, 1);
+  return object;
+}
+
 }  // namespace uvkit

@@ -13,4 +13,19 @@ bool ReadSocketAddress(const Napi::CallbackInfo& info, size_t host_index, size_t
 // { address, port, family: 'IPv4' | 'IPv6' }; undefined for other families.
 Napi::Value SocketAddressToObject(Napi::Env env, const sockaddr* addr);
 
+// The address object of the last peer, reused (frozen, so sharing it is safe) while datagrams keep
+// coming from the same address: a busy UDP socket makes no object per datagram.
+class AddressCache {
+ public:
+  Napi::Value Get(Napi::Env env, const sockaddr* addr);
+  void Reset() { object_.Reset(); }
+
+ private:
+  sockaddr_storage last_{};
+  Napi::Reference<Napi::Value> object_;
+};
+
+// Same family, address and port (and IPv6 scope).
+bool SameSocketAddress(const sockaddr* a, const sockaddr* b);
+
 }  // namespace uvkit

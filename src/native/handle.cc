@@ -172,4 +172,41 @@ Napi::Value HandleBase::JsClosed(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), closed_);
 }
 
+// --- socket buffer sizes (TCP, UDP) ---
+
+Napi::Value HandleBase::BufferSize(const Napi::CallbackInfo& info, int (*fn)(uv_handle_t*, int*), const char* syscall) {
+  Napi::Env env = info.Env();
+  if (!CheckOpen(env)) return {};
+  int value = 0;
+  int err = fn(uv_, &value);
+  if (err != 0) {
+    ThrowUVError(env, err, syscall);
+    return {};
+  }
+  return Napi::Number::New(env, value);
+}
+
+void HandleBase::SetBufferSize(const Napi::CallbackInfo& info, int (*fn)(uv_handle_t*, int*), const char* syscall) {
+  Napi::Env env = info.Env();
+  int64_t size = 0;
+  if (!ReadInt(info, 0, "size", 1, INT32_MAX, &size)) return;
+  if (!CheckOpen(env)) return;
+  int v = static_cast<int>(size);
+  int err = fn(uv_, &v);
+  if (err != 0) ThrowUVError(env, err, syscall);
+}
+
+Napi::Value HandleBase::JsGetSendBufferSize(const Napi::CallbackInfo& info) {
+  return BufferSize(info, uv_send_buffer_size, "uv_send_buffer_size");
+}
+void HandleBase::JsSetSendBufferSize(const Napi::CallbackInfo& info, const Napi::Value&) {
+  SetBufferSize(info, uv_send_buffer_size, "uv_send_buffer_size");
+}
+Napi::Value HandleBase::JsGetRecvBufferSize(const Napi::CallbackInfo& info) {
+  return BufferSize(info, uv_recv_buffer_size, "uv_recv_buffer_size");
+}
+void HandleBase::JsSetRecvBufferSize(const Napi::CallbackInfo& info, const Napi::Value&) {
+  SetBufferSize(info, uv_recv_buffer_size, "uv_recv_buffer_size");
+}
+
 }  // namespace uvkit

@@ -78,6 +78,11 @@ class HandleBase {
   Napi::Value JsActive(const Napi::CallbackInfo& info);
   Napi::Value JsClosing(const Napi::CallbackInfo& info);
   Napi::Value JsClosed(const Napi::CallbackInfo& info);
+  // sendBufferSize / recvBufferSize of socket handles (TCP, UDP): SO_SNDBUF / SO_RCVBUF.
+  Napi::Value JsGetSendBufferSize(const Napi::CallbackInfo& info);
+  void JsSetSendBufferSize(const Napi::CallbackInfo& info, const Napi::Value& value);
+  Napi::Value JsGetRecvBufferSize(const Napi::CallbackInfo& info);
+  void JsSetRecvBufferSize(const Napi::CallbackInfo& info, const Napi::Value& value);
 
  protected:
   AddonState* state_;
@@ -93,6 +98,8 @@ class HandleBase {
   napi_async_context async_context_ = nullptr;
 
  private:
+  Napi::Value BufferSize(const Napi::CallbackInfo& info, int (*fn)(uv_handle_t*, int*), const char* syscall);
+  void SetBufferSize(const Napi::CallbackInfo& info, int (*fn)(uv_handle_t*, int*), const char* syscall);
   void OnClosed();
   void DestroyAsyncContext();
 };

@@ -6,101 +6,21 @@
 #include <climits>
 
 #include "pipe.h"
+#include "slab.h"
 #include "tcp.h"
 #include "tty.h"
+#include "write_data.h"
 
 namespace uvkit {
 
 namespace {
 
-constexpr size_t kSlabSize = 1024 * 1024;
 constexpr size_t kMaxRead = 64 * 1024;  // libuv suggests 64 KiB; a slab with less left is replaced
-constexpr size_t kInlineBufs = 16;
-
-size_t AlignUp(size_t n) { return (n + 7) & ~static_cast<size_t>(7); }
-
-// A uv_write_t and the buffer descriptors it sends (the bytes stay where JS put them).
+// A uv_write_t and the handle sent along it (IPC), pinned until it completes. libuv copies the
+// buffer descriptors; the bytes stay where JS put them.
 struct WriteReq {
   uv_write_t req;
-  uv_stream_t* sent = nullptr;  // the handle sent along (IPC), pinned until this completes
-  uv_buf_t inline_bufs[kInlineBufs];
-  std::vector<uv_buf_t> more_bufs;
-
-  uv_buf_t* Assign(const uv_buf_t* bufs, size_t count) {
-    if (count <= kInlineBufs) {
-      std::copy(bufs, bufs + count, inline_bufs);
-      return inline_bufs;
-    }
-    more_bufs.assign(bufs, bufs + count);
-    return more_bufs.data();
-  }
-};
-
-// The bytes of write(data): a Uint8Array or a non-empty array of them. Validated before any side
-// effect; returns false after throwing. Up to kInlineBufs buffers need no allocation.
-class WriteData {
- public:
-  bool Read(Napi::Env env, Napi::Value data) {
-    if (!data.IsArray()) return Add(env, data);
-    Napi::Array array = data.As<Napi::Array>();
-    uint32_t count = array.Length();
-    if (count == 0) {
-      ThrowCodedError(env, ErrorKind::kTypeError, "ERR_INVALID_ARG_VALUE", "The argument 'data' must not be an empty array");
-      return false;
-    }
-    if (count > kInlineBufs) more_.reserve(count);
-    for (uint32_t i = 0; i < count; ++i) {
-      Napi::Value item = array.Get(i);
-      if (env.IsExceptionPending() || !Add(env, item)) return false;
-    }
-    return true;
-  }
-
-  uv_buf_t* bufs() { return (more_.empty() ? inline_ : more_.data()) + first_; }
-  size_t count() const { return count_ - first_; }
-  size_t total() const { return total_; }
-
-  // Drops the first `n` bytes (written by uv_try_write).
-  void Skip(size_t n) {
-    uv_buf_t* all = more_.empty() ? inline_ : more_.data();
-    while (n > 0 && first_ < count_) {
-      size_t take = std::min(n, static_cast<size_t>(all[first_].len));
-      all[first_].base += take;
-      all[first_].len -= take;
-      n -= take;
-      if (all[first_].len > 0) break;
-      ++first_;
-    }
-  }
-
- private:
-  bool Add(Napi::Env env, Napi::Value value) {
-    napi_typedarray_type type;
-    size_t length = 0;
-    void* bytes = nullptr;
-    if (!value.IsTypedArray() ||
-        napi_get_typedarray_info(env, value, &type, &length, &bytes, nullptr, nullptr) != napi_ok ||
-        type != napi_uint8_array) {
-      ThrowInvalidArgType(env, "data", "a Uint8Array, a string, or an array of them");
-      return false;
-    }
-    uv_buf_t buf = uv_buf_init(static_cast<char*>(bytes), static_cast<unsigned int>(length));
-    if (count_ < kInlineBufs && more_.empty()) {
-      inline_[count_] = buf;
-    } else {
-      if (more_.empty()) more_.assign(inline_, inline_ + count_);
-      more_.push_back(buf);
-    }
-    ++count_;
-    total_ += length;
-    return true;
-  }
-
-  uv_buf_t inline_[kInlineBufs];
-  std::vector<uv_buf_t> more_;
-  size_t count_ = 0;
-  size_t first_ = 0;
-  size_t total_ = 0;
+  uv_stream_t* sent = nullptr;
 };
 
 }  // namespace
@@ -131,31 +51,8 @@ void StreamBase::OnAlloc(uv_handle_t* handle, size_t, uv_buf_t* buf) {
   StreamBase* self = OwnerOf<StreamBase>(handle);
   *buf = uv_buf_init(nullptr, 0);  // libuv then reports UV_ENOBUFS
   if (self == nullptr) return;
-  if (self->read_buffer_.IsEmpty()) self->AllocFromSlab(kMaxRead, buf);
+  if (self->read_buffer_.IsEmpty()) ReserveSlab(self->state_, kMaxRead, buf, &self->read_offset_);
   else self->AllocFromCaller(buf);
-}
-
-// The slab is looked up anew for each read: JS may have detached (transferred) its ArrayBuffer.
-void StreamBase::AllocFromSlab(size_t wanted, uv_buf_t* buf) {
-  napi_env env = state_->env;
-  Napi::HandleScope scope{Napi::Env(env)};
-  void* data = nullptr;
-  size_t length = 0;
-  if (!state_->read_slab.IsEmpty()) napi_get_arraybuffer_info(env, state_->read_slab.Value(), &data, &length);
-  if (length < state_->read_slab_used + wanted) {
-    // napi_create_buffer, unlike napi_create_arraybuffer, skips zero-filling: the kernel fills it.
-    napi_value buffer;
-    napi_value slab;
-    if (napi_create_buffer(env, kSlabSize, &data, &buffer) != napi_ok ||
-        napi_get_typedarray_info(env, buffer, nullptr, nullptr, nullptr, &slab, nullptr) != napi_ok) {
-      return;
-    }
-    state_->read_slab = Napi::Reference<Napi::Value>::New(Napi::Value(env, slab), 1);
-    state_->read_slab_used = 0;
-    length = kSlabSize;
-  }
-  read_offset_ = state_->read_slab_used;
-  *buf = uv_buf_init(static_cast<char*>(data) + read_offset_, static_cast<unsigned int>(wanted));
 }
 
 void StreamBase::AllocFromCaller(uv_buf_t* buf) {
@@ -172,7 +69,7 @@ void StreamBase::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t*) {
   StreamBase* self = OwnerOf<StreamBase>(stream);
   if (self == nullptr || nread == 0) return;  // 0: nothing read this time (EAGAIN)
   if (nread > 0 && self->read_buffer_.IsEmpty()) {
-    self->state_->read_slab_used = self->read_offset_ + AlignUp(static_cast<size_t>(nread));
+    CommitSlab(self->state_, self->read_offset_, static_cast<size_t>(nread));
   }
   self->DeliverRead(nread);
 }
@@ -304,7 +201,7 @@ Napi::Value StreamBase::JsWrite(const Napi::CallbackInfo& info) {
   }
   auto* req = new WriteReq();
   req->req.data = req;
-  uv_buf_t* bufs = req->Assign(data.bufs(), data.count());
+  uv_buf_t* bufs = data.bufs();
   auto count = static_cast<unsigned int>(data.count());
   int err = send_handle != nullptr ? uv_write2(&req->req, stream(), bufs, count, send_handle, OnWrite)
                                    : uv_write(&req->req, stream(), bufs, count, OnWrite);

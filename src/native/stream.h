@@ -62,7 +62,6 @@ class StreamBase : public HandleBase {
   static void OnShutdown(uv_shutdown_t* req, int status);
   static void OnConnection(uv_stream_t* server, int status);
 
-  void AllocFromSlab(size_t suggested, uv_buf_t* buf);
   void AllocFromCaller(uv_buf_t* buf);
   void DeliverRead(ssize_t nread);
 

@@ -214,41 +214,6 @@ Napi::Value TCPWrap::GetFamily(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), addr.ss_family == AF_INET6 ? "IPv6" : "IPv4");
 }
 
-Napi::Value TCPWrap::BufferSize(const Napi::CallbackInfo& info, int (*fn)(uv_handle_t*, int*), const char* syscall) {
-  Napi::Env env = info.Env();
-  if (!CheckOpen(env)) return {};
-  int value = 0;
-  int err = fn(uv_, &value);
-  if (err != 0) {
-    ThrowUVError(env, err, syscall);
-    return {};
-  }
-  return Napi::Number::New(env, value);
-}
-
-void TCPWrap::SetBufferSize(const Napi::CallbackInfo& info, int (*fn)(uv_handle_t*, int*), const char* syscall) {
-  Napi::Env env = info.Env();
-  int64_t size = 0;
-  if (!ReadInt(info, 0, "size", 1, INT32_MAX, &size)) return;
-  if (!CheckOpen(env)) return;
-  int v = static_cast<int>(size);
-  int err = fn(uv_, &v);
-  if (err != 0) ThrowUVError(env, err, syscall);
-}
-
-Napi::Value TCPWrap::GetSendBufferSize(const Napi::CallbackInfo& info) {
-  return BufferSize(info, uv_send_buffer_size, "uv_send_buffer_size");
-}
-void TCPWrap::SetSendBufferSize(const Napi::CallbackInfo& info, const Napi::Value&) {
-  SetBufferSize(info, uv_send_buffer_size, "uv_send_buffer_size");
-}
-Napi::Value TCPWrap::GetRecvBufferSize(const Napi::CallbackInfo& info) {
-  return BufferSize(info, uv_recv_buffer_size, "uv_recv_buffer_size");
-}
-void TCPWrap::SetRecvBufferSize(const Napi::CallbackInfo& info, const Napi::Value&) {
-  SetBufferSize(info, uv_recv_buffer_size, "uv_recv_buffer_size");
-}
-
 // --- type ---
 
 Napi::Function TCPWrap::Define(Napi::Env env) {
@@ -264,8 +229,8 @@ Napi::Function TCPWrap::Define(Napi::Env env) {
                                     Method<TCPWrap, &TCPWrap::Open>("open"),
                                     Method<TCPWrap, &TCPWrap::CloseReset>("closeReset"),
                                     Getter<TCPWrap, &TCPWrap::GetFamily>("family"),
-                                    Accessor<TCPWrap, &TCPWrap::GetSendBufferSize, &TCPWrap::SetSendBufferSize>("sendBufferSize"),
-                                    Accessor<TCPWrap, &TCPWrap::GetRecvBufferSize, &TCPWrap::SetRecvBufferSize>("recvBufferSize"),
+                                    Accessor<TCPWrap, &TCPWrap::JsGetSendBufferSize, &TCPWrap::JsSetSendBufferSize>("sendBufferSize"),
+                                    Accessor<TCPWrap, &TCPWrap::JsGetRecvBufferSize, &TCPWrap::JsSetRecvBufferSize>("recvBufferSize"),
                                 }));
 }
 

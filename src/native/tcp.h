@@ -24,18 +24,12 @@ class TCPWrap : public HandleWrap<TCPWrap, uv_tcp_t, StreamBase> {
   Napi::Value Open(const Napi::CallbackInfo& info);
   Napi::Value CloseReset(const Napi::CallbackInfo& info);
   Napi::Value GetFamily(const Napi::CallbackInfo& info);
-  Napi::Value GetSendBufferSize(const Napi::CallbackInfo& info);
-  void SetSendBufferSize(const Napi::CallbackInfo& info, const Napi::Value& value);
-  Napi::Value GetRecvBufferSize(const Napi::CallbackInfo& info);
-  void SetRecvBufferSize(const Napi::CallbackInfo& info, const Napi::Value& value);
 
  private:
   int EnableReusePort(int family, unsigned int* flags);
   // getsockname / getpeername into `addr`; false after throwing.
   bool SocketName(Napi::Env env, int (*fn)(const uv_tcp_t*, sockaddr*, int*), const char* syscall, sockaddr_storage* addr);
   Napi::Value SetOption(const Napi::CallbackInfo& info, int (*fn)(uv_tcp_t*, int), const char* syscall);
-  Napi::Value BufferSize(const Napi::CallbackInfo& info, int (*fn)(uv_handle_t*, int*), const char* syscall);
-  void SetBufferSize(const Napi::CallbackInfo& info, int (*fn)(uv_handle_t*, int*), const char* syscall);
 };
 
 }  // namespace uvkit

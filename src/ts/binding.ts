@@ -118,6 +118,39 @@ export interface NativeTTY extends NativeStream {
   getWinsize(): { width: number; height: number };
 }
 
+export interface NativeUDP extends NativeHandle {
+  disconnect(): void;
+  getsockname(): SocketAddress;
+  getpeername(): SocketAddress;
+  open(fd: number): void;
+  stopRecv(): void;
+  setMulticastTTL(ttl: number): void;
+  setMulticastLoop(enable: boolean): void;
+  setMulticastInterface(iface: string): void;
+  setBroadcast(enable: boolean): void;
+  setTTL(ttl: number): void;
+  readonly sendQueueSize: number;
+  readonly sendQueueCount: number;
+  /** Whether receiving uses recvmmsg. */
+  readonly recvmmsg: boolean;
+  sendBufferSize: number;
+  recvBufferSize: number;
+}
+
+/** UDP methods the TS layer replaces. startRecv/startRecvBatch receive into the slab, or into
+ * `buffer`; datagrams come through the 'recv' / 'recvBatch' callbacks. send returns 0 when the
+ * datagram went out at once, 1 when queued (a 'send' callback follows). */
+export interface NativeUDPReplaced {
+  bind(address: string, port: number, reuseAddr?: boolean, ipv6Only?: boolean, reusePort?: boolean): void;
+  connect(address: string, port: number): void;
+  startRecv(buffer?: Uint8Array): void;
+  startRecvBatch(buffer?: Uint8Array): void;
+  send(data: Uint8Array | Uint8Array[], address?: string, port?: number): number;
+  trySend(data: Uint8Array | Uint8Array[], address?: string, port?: number): number;
+  setMembership(group: string, iface: string | undefined, join: boolean): void;
+  setSourceMembership(group: string, iface: string | undefined, source: string, join: boolean): void;
+}
+
 export interface NativeFeatures {
   readonly uvVersion: string;
   readonly uvVersionHex: number;
@@ -179,7 +212,10 @@ export type CallbackName =
   | 'write'
   | 'shutdown'
   | 'connect'
-  | 'connection';
+  | 'connection'
+  | 'recv'
+  | 'recvBatch'
+  | 'send';
 
 /**
  * The raw binding. Its handles reference their loop only natively: a private loop that JS no longer
@@ -217,6 +253,7 @@ export interface NativeBinding {
   TTY: NativeClass<NativeTTY, [loop: NativeLoop, fd: number, readable?: boolean], { setMode(mode: number): void } & NativeStreamReplaced> & {
     resetMode(): void;
   };
+  UDP: NativeClass<NativeUDP, [loop: NativeLoop, family?: number, recvmmsg?: boolean], NativeUDPReplaced>;
   features: NativeFeatures;
   errname(errno: number): string;
   strerror(errno: number): string;

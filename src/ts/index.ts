@@ -24,3 +24,14 @@ export {
 export { TCP, type TCPOptions, type TCPBindOptions, type AddressInput, type SocketAddress } from './tcp.js';
 export { Pipe, type PipeOptions, type HandleType } from './pipe.js';
 export { TTY, type TTYMode } from './tty.js';
+export {
+  UDP,
+  UDP_PARTIAL,
+  type UDPOptions,
+  type UDPBindOptions,
+  type RecvOptions,
+  type RecvCallback,
+  type RecvBatchCallback,
+  type Datagram,
+  type Membership,
+} from './udp.js';

@@ -48,7 +48,7 @@ export interface Stream extends Handle {
 }
 
 /** A queued request's completion: a callback, or a promise's settle functions. */
-type Completion = StatusCallback | { resolve: () => void; reject: (error: unknown) => void };
+export type Completion = StatusCallback | { resolve: () => void; reject: (error: unknown) => void };
 
 // Per-stream state, kept under a symbol so that the callbacks registered once for every stream
 // type reach it (private fields would differ between the classes streamClass() makes).
@@ -115,8 +115,8 @@ function settle(completion: Completion, error: UVError | null): void {
   else completion.reject(error);
 }
 
-/** Completes a write request's callbacks (one, or a batch's, each even if an earlier one throws). */
-function completeWrite(done: Completion | Completion[], error: UVError | null): void {
+/** Completes a request's callbacks (one, or a batch's, each even if an earlier one throws). */
+export function completeAll(done: Completion | Completion[], error: UVError | null): void {
   if (!Array.isArray(done)) return settle(done, error);
   let failure: { error: unknown } | undefined;
   for (const one of done) {
@@ -186,7 +186,7 @@ binding.setCallback('write', function (this: StreamLike & WriteFlusher, status: 
   // The batch goes out first: its writes then keep their place even if a callback writes more.
   if (state.writes.length === 0 && state.batch !== undefined) this[kFlush]();
   const s = status as number;
-  completeWrite(done, s < 0 ? new UVError(s, 'write') : null);
+  completeAll(done, s < 0 ? new UVError(s, 'write') : null);
 });
 
 binding.setCallback('shutdown', function (this: StreamLike, status: unknown) {
@@ -284,7 +284,7 @@ export function streamClass<TBase extends NativeStreamClass>(Base: TBase) {
         const done = state.doneThisTick ?? [];
         state.doneThisTick = undefined;
         if (state.writes.length === 0) this[kFlush]();
-        completeWrite(done, null);
+        completeAll(done, null);
       });
     }
 
@@ -322,7 +322,7 @@ export function streamClass<TBase extends NativeStreamClass>(Base: TBase) {
       state.readers.clear();
       let failure: { error: unknown } | undefined;
       try {
-        if (batch !== undefined) completeWrite(batch.completions, new UVError(codes.ECANCELED as number, 'write'));
+        if (batch !== undefined) completeAll(batch.completions, new UVError(codes.ECANCELED as number, 'write'));
       } catch (error) {
         failure = { error };
       }

@@ -1,5 +1,5 @@
 /** TCP: a libuv TCP stream (uv_tcp_t), client or server, IPv4 or IPv6. */
-import { isIP } from 'node:net';
+import { readAddress, type AddressInput } from './address.js';
 import { binding, nativeMethods, type SocketAddress } from './binding.js';
 import { invalidArgType, invalidArgValue } from './errors.js';
 // kClosed is named in the emitted declarations of the handle mixin.
@@ -9,14 +9,7 @@ import type { Loop } from './loop.js';
 import { completion, kStream, streamClass, type kFlush, type kWriteHandle, type StatusCallback, type Stream } from './stream.js';
 import { validateBoolean, validateFunction, validateInteger, validateObject } from './validate.js';
 
-export type { SocketAddress };
-
-/** An address as Node writes it: `{ address, port, family? }`. */
-export interface AddressInput {
-  address: string;
-  port: number;
-  family?: 'IPv4' | 'IPv6';
-}
+export type { SocketAddress, AddressInput };
 
 export interface TCPOptions {
   /** Create the socket now, of this family; without it the socket is made by bind() or connect(). */
@@ -31,20 +24,6 @@ export interface TCPBindOptions {
 }
 
 const native = nativeMethods(binding.TCP);
-
-/** Checks an address argument; returns [address, port]. */
-export function readAddress(addr: unknown, name = 'addr'): [string, number] {
-  validateObject(addr, name);
-  const { address, port, family } = addr;
-  if (typeof address !== 'string') throw invalidArgType(`${name}.address`, 'of type string', address);
-  validateInteger(port, `${name}.port`, 0, 65535);
-  const version = isIP(address);
-  if (version === 0) throw invalidArgValue(`${name}.address`, address, 'must be an IPv4 or IPv6 address');
-  if (family !== undefined && family !== (version === 4 ? 'IPv4' : 'IPv6')) {
-    throw invalidArgValue(`${name}.family`, family, `does not match the address ${address}`);
-  }
-  return [address, port];
-}
 
 export class TCP extends streamClass(binding.TCP) implements Stream {
   constructor(loop?: Loop, options: TCPOptions = {}) {

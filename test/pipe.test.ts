@@ -25,7 +25,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { binding } from '../src/ts/binding.js';
-import { Check, constants, errors, Loop, Pipe, TCP, Timer, TTY, UVError, type Stream } from '../src/ts/index.js';
+import { Check, constants, errors, Loop, Pipe, TCP, Timer, TTY, UDP, UVError, type Stream } from '../src/ts/index.js';
 import { capture, codeOrNull, errorCode, expectBytes, expectError, expectUVError, tick, within } from './helpers/assert.js';
 import { checkDistFresh, runNode, type ChildResult } from './helpers/child.js';
 
@@ -809,6 +809,59 @@ describe('Pipe IPC in one process', () => {
     }, true);
   });
 
+  it('a bound UDP socket passed likewise: pendingHandleType() is UDP, the accepted UDP has the same address and receives datagrams; a UDP pending into a TCP (and a TCP pending into a UDP) is refused and stays pending', async () => {
+    await withPair(abstractName(), async ({ client, peer }) => {
+      const sent = new UDP();
+      sent.bind({ address: '127.0.0.1', port: 0 });
+      const address = sent.getsockname();
+      const tcp = new TCP();
+      tcp.bind({ address: '127.0.0.1', port: 0 });
+      const reads: Array<[string, number]> = [];
+      recordReads(peer, (data, pending) => reads.push([data.toString('latin1'), pending]));
+      await new Promise<void>((resolve) => client.write('udp!', () => resolve(), sent));
+      await eventually(() => reads.length === 1, 'the UDP handle arrives');
+      expect(reads).toEqual([['udp!', HT.UDP]]);
+      // Wrong client types are refused before libuv (which would close the received socket).
+      const wrongTcp = new TCP();
+      expect(expectError(() => peer.accept(wrongTcp), TypeError, 'ERR_INVALID_ARG_VALUE').message).toBe('The client must be a udp handle');
+      expect(peer.pendingHandleType()).toBe(HT.UDP);
+      const received = new UDP();
+      peer.accept(received);
+      expect(received.getsockname()).toEqual(address);
+      expect(peer.pendingHandleType()).toBe(HT.UNKNOWN_HANDLE);
+      await sent.close();
+      const datagrams: string[] = [];
+      received.startRecv((err, data) => {
+        if (err === null && data !== null) datagrams.push(data.toString('latin1'));
+      });
+      const sender = new UDP();
+      await sender.send('to the received socket', address);
+      await eventually(() => datagrams.length === 1, 'the datagram arrives');
+      expect(datagrams).toEqual(['to the received socket']);
+
+      // A TCP pending: a UDP client is refused.
+      await new Promise<void>((resolve) => client.write('tcp!', () => resolve(), tcp));
+      await eventually(() => reads.length === 2, 'the TCP handle arrives');
+      const wrongUdp = new UDP();
+      expect(expectError(() => peer.accept(wrongUdp), TypeError, 'ERR_INVALID_ARG_VALUE').message).toBe('The client must be a tcp handle');
+      const receivedTcp = new TCP();
+      peer.accept(receivedTcp);
+      expect(receivedTcp.getsockname()).toEqual(tcp.getsockname());
+      // A UDP that already has a socket cannot take one.
+      await new Promise<void>((resolve) => client.write('udp again', () => resolve(), received));
+      await eventually(() => reads.length === 3, 'the UDP handle arrives again');
+      const bound = new UDP();
+      bound.bind({ address: '127.0.0.1', port: 0 });
+      expect(expectError(() => peer.accept(bound), TypeError, 'ERR_INVALID_ARG_VALUE').message).toBe(
+        'The client already has a socket: accept() needs a new handle',
+      );
+      const again = new UDP();
+      peer.accept(again);
+      expect(again.getsockname()).toEqual(address);
+      await closeAll(received, sender, tcp, wrongTcp, wrongUdp, receivedTcp, bound, again);
+    }, true);
+  });
+
   it('a connected Pipe and the IPC pipe itself can be sent; handles queue in order (TCP, NAMED_PIPE, TCP)', async () => {
     await withPair(abstractName(), async ({ client, peer }) => {
       const tcpA = new TCP();
@@ -978,7 +1031,7 @@ describe('Pipe IPC in one process', () => {
 // IPC across processes
 
 describe('Pipe IPC across processes', () => {
-  it('TCP and Pipe servers go to a child (which serves them) and come back from it (the parent serves them)', async () => {
+  it('TCP and Pipe servers and UDP sockets go to a child (which serves them) and come back from it (the parent serves them)', async () => {
     checkDistFresh();
     // A path: abstract names cannot go through argv (NUL bytes).
     const channelName = socketPath();
@@ -1011,6 +1064,7 @@ describe('Pipe IPC across processes', () => {
       const backTypes: number[] = [];
       let backTcp: TCP | undefined;
       let backPipe: Pipe | undefined;
+      let backUdp: UDP | undefined;
       let buffered = '';
       channel.startRead((err, data) => {
         if (err !== null || data === null) return;
@@ -1029,14 +1083,21 @@ describe('Pipe IPC across processes', () => {
             backPipe = new Pipe();
             channel.accept(backPipe);
             toClose.push(backPipe);
+          } else if (line.startsWith('back-udp ')) {
+            backTypes.push(channel.pendingHandleType());
+            backUdp = new UDP();
+            channel.accept(backUdp);
+            toClose.push(backUdp);
           }
         }
       });
       const lineStarting = (prefix: string): string | undefined => lines.find((l) => l.startsWith(prefix));
 
-      // 1. From the child: a bound TCP and a bound Pipe, which the parent now serves.
-      await eventually(() => backTcp !== undefined && backPipe !== undefined, 'handles from the child');
-      expect(backTypes).toEqual([HT.TCP, HT.NAMED_PIPE]);
+      // 1. From the child: a bound TCP, a bound Pipe and a bound UDP, which the parent now serves.
+      await eventually(() => backTcp !== undefined && backPipe !== undefined && backUdp !== undefined, 'handles from the child');
+      expect(backTypes).toEqual([HT.TCP, HT.NAMED_PIPE, HT.UDP]);
+      const backUdpPort = Number((lineStarting('back-udp ') as string).slice('back-udp '.length));
+      expect((backUdp as UDP).getsockname()).toEqual({ address: '127.0.0.1', family: 'IPv4', port: backUdpPort });
       const backPort = Number((lineStarting('back-tcp ') as string).slice('back-tcp '.length));
       const backName = JSON.parse((lineStarting('back-pipe ') as string).slice('back-pipe '.length)) as string;
       expect((backTcp as TCP).getsockname()).toEqual({ address: '127.0.0.1', family: 'IPv4', port: backPort });
@@ -1052,6 +1113,23 @@ describe('Pipe IPC across processes', () => {
       };
       parentServe(backTcp as TCP, () => new TCP());
       parentServe(backPipe as Pipe, () => new Pipe());
+      const udpServer = backUdp as UDP;
+      udpServer.startRecv((err, data, addr) => {
+        if (err === null && data !== null && addr !== null) udpServer.send(['parent:', Buffer.from(data)], addr, () => {});
+      });
+      // One datagram to `port`; resolves with the first datagram that comes back.
+      const askUdp = async (port: number, text: string): Promise<string> => {
+        const client = new UDP();
+        toClose.push(client);
+        client.bind({ address: '127.0.0.1', port: 0 });
+        const reply = new Promise<string>((resolve) =>
+          client.startRecv((err, data) => {
+            if (err === null && data !== null) resolve(data.toString('latin1'));
+          }),
+        );
+        await client.send(text, { address: '127.0.0.1', port });
+        return within(reply, 10_000, `reply to ${text}`);
+      };
       const ask = async (client: TCP | Pipe, connect: Promise<void>, text: string): Promise<string> => {
         toClose.push(client);
         await connect;
@@ -1064,6 +1142,7 @@ describe('Pipe IPC across processes', () => {
       expect(await ask(tcpClient1, tcpClient1.connect({ address: '127.0.0.1', port: backPort }), 'hello-back-tcp')).toBe('parent:hello-back-tcp');
       const pipeClient1 = new Pipe();
       expect(await ask(pipeClient1, pipeClient1.connect(backName), 'hello-back-pipe')).toBe('parent:hello-back-pipe');
+      expect(await askUdp(backUdpPort, 'hello-back-udp')).toBe('parent:hello-back-udp');
 
       // 2. To the child: a listening TCP server and a listening Pipe server; the parent closes its
       // copies once sent, so only the child can accept the connections that follow.
@@ -1089,22 +1168,36 @@ describe('Pipe IPC across processes', () => {
           resolve();
         }, pipeServer),
       );
-      await closeAll(tcpServer, pipeServer);
-      expect(sendResults).toEqual([null, null]);
-      await eventually(() => lineStarting('got-tcp ') !== undefined && lineStarting('got-pipe ') !== undefined, 'the child reports both handles');
+      const udpSocket = new UDP();
+      udpSocket.bind({ address: '127.0.0.1', port: 0 });
+      const udpPort = udpSocket.getsockname().port;
+      await new Promise<void>((resolve) =>
+        channel.write('U', (err) => {
+          sendResults.push(codeOrNull(err));
+          resolve();
+        }, udpSocket),
+      );
+      await closeAll(tcpServer, pipeServer, udpSocket);
+      expect(sendResults).toEqual([null, null, null]);
+      await eventually(
+        () => lineStarting('got-tcp ') !== undefined && lineStarting('got-pipe ') !== undefined && lineStarting('got-udp ') !== undefined,
+        'the child reports the three handles',
+      );
+      expect(lineStarting('got-udp ')).toBe(`got-udp ${udpPort}`);
       expect(lineStarting('got-tcp ')).toBe(`got-tcp ${tcpPort}`);
       expect(lineStarting('got-pipe ')).toBe(`got-pipe ${JSON.stringify(pipeName)}`);
       const tcpClient2 = new TCP();
       expect(await ask(tcpClient2, tcpClient2.connect({ address: '127.0.0.1', port: tcpPort }), 'hello-tcp')).toBe('child:hello-tcp');
       const pipeClient2 = new Pipe();
       expect(await ask(pipeClient2, pipeClient2.connect(pipeName), 'hello-pipe')).toBe('child:hello-pipe');
+      expect(await askUdp(udpPort, 'hello-udp')).toBe('child:hello-udp');
       expect(parentConnections).toBe(0);
 
       // 3. EOF on the channel ends the child.
       await channel.close();
       const [status, signal] = await within(exited, 20_000, 'the child exits');
       expect({ status, signal, stderr: childErr }).toEqual({ status: 0, signal: null, stderr: '' });
-      expect(childOut).toBe(`CHILD-DONE ${JSON.stringify({ servedTcp: 1, servedPipe: 1, receivedTypes: [HT.TCP, HT.NAMED_PIPE], sentBack: 2 })}\n`);
+      expect(childOut).toBe(`CHILD-DONE ${JSON.stringify({ servedTcp: 1, servedPipe: 1, servedUdp: 1, receivedTypes: [HT.TCP, HT.NAMED_PIPE, HT.UDP], sentBack: 3 })}\n`);
     } finally {
       clearTimeout(killer);
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

@@ -11,6 +11,7 @@
 #endif
 
 #include "features.h"
+#include "udp.h"
 
 namespace uvkit {
 
@@ -203,20 +204,30 @@ bool PipeWrap::ReadSendHandle(const Napi::CallbackInfo& info, size_t index, uv_s
     ThrowCodedError(env, ErrorKind::kTypeError, "ERR_INVALID_ARG_VALUE", "Only IPC pipes can send handles");
     return false;
   }
-  StreamBase* handle = StreamBase::FromValue(env, info[index]);
-  if (handle == nullptr || (handle->StreamType() != UV_TCP && handle->StreamType() != UV_NAMED_PIPE)) {
-    ThrowInvalidArgType(env, "sendHandle", "a TCP or Pipe handle");
+  // libuv sends the fd of a TCP, Pipe or UDP handle.
+  HandleBase* handle = nullptr;
+  StreamBase* stream = StreamBase::FromValue(env, info[index]);
+  UDPWrap* udp = stream == nullptr ? UDPWrap::FromValue(env, info[index]) : nullptr;
+  if (stream != nullptr && (stream->StreamType() == UV_TCP || stream->StreamType() == UV_NAMED_PIPE)) {
+    handle = stream;
+    *out = stream->stream();
+  } else if (udp != nullptr) {
+    handle = udp;
+    *out = reinterpret_cast<uv_stream_t*>(udp->udp());
+  } else {
+    ThrowInvalidArgType(env, "sendHandle", "a TCP, Pipe or UDP handle");
     return false;
   }
   if (!handle->is_open()) {
+    *out = nullptr;
     ThrowHandleClosed(env);
     return false;
   }
   if (handle->loop() != loop()) {
+    *out = nullptr;
     ThrowCodedError(env, ErrorKind::kTypeError, "ERR_INVALID_ARG_VALUE", "The handle to send must be on the pipe's loop");
     return false;
   }
-  *out = handle->stream();
   return true;
 }
 

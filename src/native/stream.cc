@@ -9,6 +9,7 @@
 #include "slab.h"
 #include "tcp.h"
 #include "tty.h"
+#include "udp.h"
 #include "write_data.h"
 
 namespace uvkit {
@@ -20,7 +21,7 @@ constexpr size_t kMaxRead = 64 * 1024;  // libuv suggests 64 KiB; a slab with le
 // buffer descriptors; the bytes stay where JS put them.
 struct WriteReq {
   uv_write_t req;
-  uv_stream_t* sent = nullptr;
+  uv_handle_t* sent = nullptr;
 };
 
 }  // namespace
@@ -96,7 +97,7 @@ void StreamBase::OnWrite(uv_write_t* req, int status) {
   StreamBase* self = OwnerOf<StreamBase>(req->handle);
   auto* write = static_cast<WriteReq*>(req->data);
   if (write->sent != nullptr) {
-    if (StreamBase* sent = OwnerOf<StreamBase>(write->sent)) sent->SendFinished();
+    if (HandleBase* sent = OwnerOf<HandleBase>(write->sent)) sent->SendFinished();
   }
   delete write;
   if (self != nullptr) self->FinishRequest(Callback::kWrite, status);
@@ -212,8 +213,8 @@ Napi::Value StreamBase::JsWrite(const Napi::CallbackInfo& info) {
   }
   RequestStarted();
   if (send_handle != nullptr) {
-    req->sent = send_handle;
-    OwnerOf<StreamBase>(send_handle)->SendStarted();
+    req->sent = reinterpret_cast<uv_handle_t*>(send_handle);
+    OwnerOf<HandleBase>(send_handle)->SendStarted();
   }
   return Napi::Number::New(env, 1);
 }
@@ -266,9 +267,11 @@ Napi::Value StreamBase::JsListen(const Napi::CallbackInfo& info) {
 // accept(client): client is a new, unopened stream of the server's type on the same loop.
 Napi::Value StreamBase::JsAccept(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
+  UDPWrap* udp = UDPWrap::FromValue(env, info[0]);
+  if (udp != nullptr) return AcceptUDP(env, udp);
   StreamBase* client = FromValue(env, info[0]);
   if (client == nullptr) {
-    ThrowInvalidArgType(env, "client", "a TCP, Pipe or TTY handle");
+    ThrowInvalidArgType(env, "client", "a TCP, Pipe, TTY or UDP handle");
     return {};
   }
   if (!CheckOpen(env)) return {};
@@ -292,6 +295,35 @@ Napi::Value StreamBase::JsAccept(const Napi::CallbackInfo& info) {
     return {};
   }
   int err = uv_accept(stream(), client->stream());
+  if (err != 0) {
+    ThrowUVError(env, err, "accept");
+    return {};
+  }
+  return env.Undefined();
+}
+
+// accept(udp): an IPC pipe hands a received datagram socket to a new UDP handle.
+Napi::Value StreamBase::AcceptUDP(Napi::Env env, UDPWrap* client) {
+  if (!CheckOpen(env)) return {};
+  if (!client->is_open()) {
+    ThrowHandleClosed(env);
+    return {};
+  }
+  if (client->loop() != loop()) {
+    ThrowCodedError(env, ErrorKind::kTypeError, "ERR_INVALID_ARG_VALUE", "The client must be on the server's loop");
+    return {};
+  }
+  if (AcceptedType() != UV_UDP) {
+    ThrowCodedError(env, ErrorKind::kTypeError, "ERR_INVALID_ARG_VALUE",
+                    std::string("The client must be a ") + uv_handle_type_name(AcceptedType()) + " handle");
+    return {};
+  }
+  uv_os_fd_t fd;
+  if (uv_fileno(reinterpret_cast<uv_handle_t*>(client->udp()), &fd) == 0) {
+    ThrowCodedError(env, ErrorKind::kTypeError, "ERR_INVALID_ARG_VALUE", "The client already has a socket: accept() needs a new handle");
+    return {};
+  }
+  int err = uv_accept(stream(), reinterpret_cast<uv_stream_t*>(client->udp()));
   if (err != 0) {
     ThrowUVError(env, err, "accept");
     return {};

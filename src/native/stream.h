@@ -14,6 +14,8 @@
 
 namespace uvkit {
 
+class UDPWrap;
+
 class StreamBase : public HandleBase {
  public:
   // Node-API type tag of stream wrappers: accept(client) and write(..., sendHandle) take another
@@ -63,6 +65,7 @@ class StreamBase : public HandleBase {
   static void OnConnection(uv_stream_t* server, int status);
 
   void AllocFromCaller(uv_buf_t* buf);
+  Napi::Value AcceptUDP(Napi::Env env, UDPWrap* client);
   void DeliverRead(ssize_t nread);
 
   Napi::Reference<Napi::Value> read_buffer_;  // startRead({ buffer }): the caller's Uint8Array

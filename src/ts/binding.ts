@@ -78,7 +78,7 @@ export interface NativeSignal extends NativeHandle {
 /** Stream members the TS layer uses as they are; the others are in NativeStreamReplaced. */
 export interface NativeStream extends NativeHandle {
   stopRead(): void;
-  accept(client: NativeStream): void;
+  accept(client: NativeHandle): void;
   setBlocking(blocking: boolean): void;
   readonly readable: boolean;
   readonly writable: boolean;

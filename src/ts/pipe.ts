@@ -1,6 +1,6 @@
 /**
  * Pipe: Unix domain sockets (named pipes on Windows) by path or Linux abstract name (a leading
- * '\0'), pipes and FIFOs opened by fd, and IPC pipes that pass TCP and Pipe handles along with data.
+ * '\0'), pipes and FIFOs opened by fd, and IPC pipes that pass TCP, Pipe and UDP handles along with data.
  */
 import { binding, nativeMethods } from './binding.js';
 import { invalidArgType, invalidArgValue } from './errors.js';
@@ -9,6 +9,8 @@ import { resolveLoop, type kClosed } from './handle.js';
 import type { Loop } from './loop.js';
 // kFlush is named in the emitted declarations of the stream mixin.
 import { completion, kStream, kWriteHandle, streamClass, type kFlush, type StatusCallback, type Stream, type WriteData } from './stream.js';
+import { TCP } from './tcp.js';
+import { UDP } from './udp.js';
 import { validateBoolean, validateInteger, validateObject } from './validate.js';
 
 export interface PipeOptions {
@@ -20,6 +22,7 @@ export interface PipeOptions {
 export type HandleType = number;
 
 const native = nativeMethods(binding.Pipe);
+const nativeAccept = binding.Pipe.prototype.accept as unknown as (this: Pipe, client: UDP) => void;
 
 function validateName(name: unknown): asserts name is string {
   if (typeof name !== 'string') throw invalidArgType('name', 'of type string', name);
@@ -54,13 +57,22 @@ export class Pipe extends streamClass(binding.Pipe) implements Stream {
   }
 
   /**
-   * Writes `data`; on an IPC pipe `sendHandle` (an open TCP or Pipe of this loop) goes with it.
+   * Writes `data`; on an IPC pipe `sendHandle` (an open TCP, Pipe or UDP of this loop) goes with it.
    * Close your copy once the callback ran if you no longer need it.
    */
-  override write(data: WriteData, callback: StatusCallback, sendHandle?: Stream): void;
+  override write(data: WriteData, callback: StatusCallback, sendHandle?: Stream | UDP): void;
   override write(data: WriteData): Promise<void>;
-  override write(data: WriteData, callback?: StatusCallback, sendHandle?: Stream): void | Promise<void> {
+  override write(data: WriteData, callback?: StatusCallback, sendHandle?: Stream | UDP): void | Promise<void> {
+    if (sendHandle !== undefined && !(sendHandle instanceof TCP || sendHandle instanceof Pipe || sendHandle instanceof UDP)) {
+      throw invalidArgType('sendHandle', 'a TCP, Pipe or UDP handle', sendHandle);
+    }
     return this[kWriteHandle](data, callback, sendHandle);
+  }
+
+  /** Takes a pending connection, or on an IPC pipe the next received handle (into a new handle of pendingHandleType()). */
+  override accept(client: Stream | UDP): void {
+    if (client instanceof UDP) nativeAccept.call(this, client);
+    else super.accept(client);
   }
 
   /** Adopts an open pipe, FIFO, Unix socket or terminal; a regular file is refused. */

@@ -248,14 +248,13 @@ export function streamClass<TBase extends NativeStreamClass>(Base: TBase) {
       return this[kWriteHandle](data, callback, undefined);
     }
 
-    /** write() that also sends `sendHandle` (IPC pipes; checked natively). */
-    [kWriteHandle](data: WriteData, callback: StatusCallback | undefined, sendHandle: Stream | undefined): void | Promise<void> {
+    /** write() that also sends `sendHandle` (IPC pipes; Pipe#write checks its type, native code the rest). */
+    [kWriteHandle](data: WriteData, callback: StatusCallback | undefined, sendHandle: Handle | undefined): void | Promise<void> {
       const bytes = toBytes(data);
       const out: { promise?: Promise<void> } = {};
       const done = completion(callback, out);
       const state = this[kStream];
       if (sendHandle !== undefined) {
-        if (!(sendHandle instanceof StreamRoot)) throw invalidArgType('sendHandle', 'a TCP or Pipe handle', sendHandle);
         this[kFlush](); // batched writes go first
         native.write.call(this, bytes, sendHandle as unknown as NativeStream);
         state.writes.push(done, bytes);

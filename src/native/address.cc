@@ -15,15 +15,18 @@ bool ReadSocketAddress(const Napi::CallbackInfo& info, size_t host_index, size_t
   }
   int64_t port = 0;
   if (!ReadInt(info, port_index, "port", 0, 65535, &port)) return false;
-  std::string host = info[host_index].As<Napi::String>().Utf8Value();
+  // On the stack: an address is short (a longer string is no address), and sends read one per call.
+  char host[128];
+  size_t length = 0;
+  napi_get_value_string_utf8(env, info[host_index], host, sizeof host, &length);
   std::memset(out, 0, sizeof(*out));
-  if (uv_ip4_addr(host.c_str(), static_cast<int>(port), reinterpret_cast<sockaddr_in*>(out)) == 0) return true;
-  if (host.find(':') != std::string::npos &&
-      uv_ip6_addr(host.c_str(), static_cast<int>(port), reinterpret_cast<sockaddr_in6*>(out)) == 0) {
+  bool fits = length + 1 < sizeof host && std::strlen(host) == length;  // no truncation, no NUL inside
+  if (fits && uv_ip4_addr(host, static_cast<int>(port), reinterpret_cast<sockaddr_in*>(out)) == 0) return true;
+  if (fits && std::strchr(host, ':') != nullptr && uv_ip6_addr(host, static_cast<int>(port), reinterpret_cast<sockaddr_in6*>(out)) == 0) {
     return true;
   }
   ThrowCodedError(env, ErrorKind::kTypeError, "ERR_INVALID_ARG_VALUE",
-                  "The argument 'address' must be an IPv4 or IPv6 address. Received '" + host + "'");
+                  "The argument 'address' must be an IPv4 or IPv6 address. Received '" + info[host_index].As<Napi::String>().Utf8Value() + "'");
   return false;
 }
 

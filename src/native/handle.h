@@ -45,6 +45,7 @@ class HandleBase {
   // Requests (write, connect, ...) keep the wrapper pinned until their callback.
   void RequestStarted() { ++pending_requests_; UpdatePin(); }
   void RequestFinished() { --pending_requests_; UpdatePin(); }
+  void RequestsFinished(uint32_t count) { pending_requests_ -= count; UpdatePin(); }
   // This handle rides on an IPC write (libuv reads its fd when the write goes out): it stays pinned
   // and a close() meanwhile is only carried out once the write is done.
   void SendStarted() { ++sends_pending_; RequestStarted(); }

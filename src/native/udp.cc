@@ -115,32 +115,32 @@ UDPWrap* UDPWrap::FromValue(napi_env env, napi_value value) {
 
 // --- callbacks ---
 
-// Where libuv reads the next datagram(s): zero-copy into the slab or the caller's buffer for
-// startRecv; into our own buffer (copied out afterwards) for batches, and wherever recvmmsg needs
-// 64 KiB slots the caller's buffer does not have.
+// Where libuv reads the next datagram(s). Without recvmmsg: zero-copy into the slab or the caller's
+// buffer (startRecv). With it: into our own buffer, 20 slots of 64 KiB that one recvmmsg fills,
+// from which each datagram is copied compactly into the slab or the caller's buffer (a slab
+// cannot spare a 64 KiB slot per datagram, and copying a datagram costs less than the system
+// calls recvmmsg saves).
 void UDPWrap::OnAlloc(uv_handle_t* handle, size_t, uv_buf_t* buf) {
   UDPWrap* self = OwnerOf<UDPWrap>(handle);
   *buf = uv_buf_init(nullptr, 0);  // libuv then reports UV_ENOBUFS
   if (self == nullptr) return;
   self->reserved_ = uv_buf_init(nullptr, 0);
   bool mmsg = uv_udp_using_recvmmsg(self->udp()) != 0;
-  if (self->mode_ == RecvMode::kEach && self->caller_buffer_.IsEmpty()) {
-    ReserveSlab(self->state_, kDgramMax, buf, &self->reserved_offset_);
-    self->reserved_in_slab_ = true;
-    self->reserved_ = *buf;
-    return;
-  }
   if (self->mode_ == RecvMode::kEach && !mmsg) {
-    char* data = nullptr;
-    size_t length = self->CallerBufferInfo(&data);
-    *buf = uv_buf_init(data, static_cast<unsigned int>(std::min(length, kDgramMax)));
-    self->reserved_in_slab_ = false;
+    if (self->caller_buffer_.IsEmpty()) {
+      ReserveSlab(self->state_, kDgramMax, buf, &self->reserved_offset_);
+      self->reserved_in_slab_ = true;
+    } else {
+      char* data = nullptr;
+      size_t length = self->CallerBufferInfo(&data);
+      *buf = uv_buf_init(data, static_cast<unsigned int>(std::min(length, kDgramMax)));
+      self->reserved_in_slab_ = false;
+    }
     self->reserved_ = *buf;
     return;
   }
   char* data = self->RecvBuffer();
-  size_t length = self->mode_ == RecvMode::kBatch && mmsg ? kMmsgWidth * kDgramMax : kDgramMax;
-  if (data != nullptr) *buf = uv_buf_init(data, static_cast<unsigned int>(length));
+  if (data != nullptr) *buf = uv_buf_init(data, static_cast<unsigned int>(mmsg ? kMmsgWidth * kDgramMax : kDgramMax));
 }
 
 void UDPWrap::OnRecv(uv_udp_t* handle, ssize_t nread, const uv_buf_t* buf, const sockaddr* addr, unsigned flags) {
@@ -161,14 +161,50 @@ void UDPWrap::OnRecv(uv_udp_t* handle, ssize_t nread, const uv_buf_t* buf, const
   if (nread < 0 && self->mode_ == RecvMode::kBatch) self->DeliverBatch(static_cast<int>(nread));
 }
 
+// Completions are reported to JS once per burst: libuv completes a handle's sends in a row (after a
+// sendmmsg, or when the handle closes), so this collects their statuses and makes one JS call after
+// the last of the row.
 void UDPWrap::OnSend(uv_udp_send_t* req, int status) {
   UDPWrap* self = OwnerOf<UDPWrap>(req->handle);
+  uv_udp_t* udp = req->handle;
   delete req;
   if (self == nullptr) return;
-  napi_env env = self->state_->env;
-  Napi::HandleScope scope{Napi::Env(env)};
-  self->Invoke(env, Callback::kSend, {Napi::Number::New(env, status)});
-  self->RequestFinished();
+  self->send_statuses_.push_back(status);
+  if (status != 0) self->send_failed_ = true;
+  if (!MoreCompletionsQueued(udp)) self->DeliverSendCompletions();
+}
+
+// Whether libuv's run of send completions goes on after this one. Reads write_completed_queue, a
+// private field of uv_udp_t (its layout is part of libuv's 1.x ABI; libuv unlinks a request before
+// calling its callback). Elsewhere every completion is reported on its own.
+bool UDPWrap::MoreCompletionsQueued(uv_udp_t* udp) {
+#ifdef _WIN32
+  (void)udp;
+  return false;
+#else
+  const uv__queue* completed = &udp->write_completed_queue;
+  return completed->next != completed;
+#endif
+}
+
+// send callback: (count) when every one of the `count` oldest sends succeeded, else (count,
+// statuses) with one status per send, oldest first.
+void UDPWrap::DeliverSendCompletions() {
+  napi_env env = state_->env;
+  Napi::Env e(env);
+  Napi::HandleScope scope(e);
+  size_t count = send_statuses_.size();
+  if (count == 0) return;
+  Napi::Value statuses = e.Undefined();
+  if (send_failed_) {
+    Napi::Int32Array array = Napi::Int32Array::New(e, count);
+    std::memcpy(array.Data(), send_statuses_.data(), count * sizeof(int32_t));
+    statuses = array;
+  }
+  send_statuses_.clear();
+  send_failed_ = false;
+  Invoke(env, Callback::kSend, {Napi::Number::New(e, static_cast<double>(count)), statuses});
+  RequestsFinished(static_cast<uint32_t>(count));
 }
 
 // --- receiving ---
@@ -466,13 +502,11 @@ bool UDPWrap::ReadOptionalAddress(const Napi::CallbackInfo& info, size_t index, 
   return !*given || ReadSocketAddress(info, index, index + 1, addr);
 }
 
-// send(data, host?, port?): 0 when the datagram went out at once (no callback will come), 1 when a
-// send request was queued (its completion comes through the send callback). Throws when libuv
-// refuses the send outright (an address on a connected socket, none on an unconnected one, closed).
-//
-// As for stream writes, only on Node's loop is the send tried at once (the TS layer completes it
-// from process.nextTick); a failed try is repeated by uv_udp_send, which then either throws (the
-// send was invalid) or reports the error (EMSGSIZE, ECONNREFUSED, ...) to the callback.
+// send(data, host?, port?): queues a send request; its completion comes through the send callback.
+// Throws when libuv refuses the send outright (an address on a connected socket, none on an
+// unconnected one, closed); failures of the send itself (EMSGSIZE, ECONNREFUSED, ...) go to the
+// callback. libuv sends at once when nothing is queued; sends made while others are queued go out
+// together in one sendmmsg, which is why send() does not try first as stream writes do.
 Napi::Value UDPWrap::Send(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   WriteData data;
@@ -480,18 +514,15 @@ Napi::Value UDPWrap::Send(const Napi::CallbackInfo& info) {
   bool given = false;
   if (!data.Read(env, info[0]) || !ReadOptionalAddress(info, 1, &addr, &given)) return {};
   if (!CheckOpen(env)) return {};
-  auto* to = given ? reinterpret_cast<sockaddr*>(&addr) : nullptr;
-  auto count = static_cast<unsigned int>(data.count());
-  if (loop()->is_default() && uv_udp_try_send(udp(), data.bufs(), count, to) >= 0) return Napi::Number::New(env, 0);
   auto* req = new uv_udp_send_t();
-  int err = uv_udp_send(req, udp(), data.bufs(), count, to, OnSend);
+  int err = uv_udp_send(req, udp(), data.bufs(), static_cast<unsigned int>(data.count()), given ? reinterpret_cast<sockaddr*>(&addr) : nullptr, OnSend);
   if (err != 0) {
     delete req;
     ThrowUVError(env, err, "send");
     return {};
   }
   RequestStarted();
-  return Napi::Number::New(env, 1);
+  return env.Undefined();
 }
 
 // trySend(data, host?, port?): bytes sent now; 0 when it would block (or sends are queued).

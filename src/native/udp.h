@@ -62,6 +62,8 @@ class UDPWrap : public HandleWrap<UDPWrap, uv_udp_t> {
   static void OnAlloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf);
   static void OnRecv(uv_udp_t* handle, ssize_t nread, const uv_buf_t* buf, const sockaddr* addr, unsigned flags);
   static void OnSend(uv_udp_send_t* req, int status);
+  static bool MoreCompletionsQueued(uv_udp_t* udp);
+  void DeliverSendCompletions();
 
   char* RecvBuffer();
   void DeliverOne(ssize_t nread, const uv_buf_t* buf, const sockaddr* addr, unsigned flags);
@@ -92,6 +94,10 @@ class UDPWrap : public HandleWrap<UDPWrap, uv_udp_t> {
   size_t reads_since_pause_ = 0;   // datagrams since libuv last reported "nothing more now"
   Napi::Reference<Napi::Value> batch_slab_;  // the slab this batch's payloads are in
   Napi::Reference<Napi::Value> batch_meta_;  // Int32Array handed to JS with each batch
+
+  // Statuses of completed sends not yet reported to JS (see OnSend).
+  std::vector<int32_t> send_statuses_;
+  bool send_failed_ = false;
 };
 
 }  // namespace uvkit

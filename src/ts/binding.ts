@@ -138,14 +138,14 @@ export interface NativeUDP extends NativeHandle {
 }
 
 /** UDP methods the TS layer replaces. startRecv/startRecvBatch receive into the slab, or into
- * `buffer`; datagrams come through the 'recv' / 'recvBatch' callbacks. send returns 0 when the
- * datagram went out at once, 1 when queued (a 'send' callback follows). */
+ * `buffer`; datagrams come through the 'recv' / 'recvBatch' callbacks; each send's completion
+ * through the 'send' callback. */
 export interface NativeUDPReplaced {
   bind(address: string, port: number, reuseAddr?: boolean, ipv6Only?: boolean, reusePort?: boolean): void;
   connect(address: string, port: number): void;
   startRecv(buffer?: Uint8Array): void;
   startRecvBatch(buffer?: Uint8Array): void;
-  send(data: Uint8Array | Uint8Array[], address?: string, port?: number): number;
+  send(data: Uint8Array | Uint8Array[], address?: string, port?: number): void;
   trySend(data: Uint8Array | Uint8Array[], address?: string, port?: number): number;
   setMembership(group: string, iface: string | undefined, join: boolean): void;
   setSourceMembership(group: string, iface: string | undefined, source: string, join: boolean): void;

@@ -44,6 +44,24 @@ binding.setCallback('close', function (this: Partial<ClosedNotifiable>) {
   this[kClosed]?.();
 });
 
+/**
+ * Calls `fn` for each item, all of them even if some throw. The first error propagates as it is; any
+ * more take the path of a callback error one by one (run() rethrows them one per call, or onError,
+ * or 'uncaughtException'), so none is lost.
+ */
+export function forEachCallback<T>(items: Iterable<T>, fn: (item: T) => void, handle: Handle): void {
+  let failure: { error: unknown } | undefined;
+  for (const item of items) {
+    try {
+      fn(item);
+    } catch (error) {
+      if (failure === undefined) failure = { error };
+      else handle.loop.reportError(error, handle);
+    }
+  }
+  if (failure !== undefined) throw failure.error;
+}
+
 // Mixin constructors must take `any[]` (TypeScript's rule for mixins).
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type NativeHandleClass = new (...args: any[]) => NativeHandle;
@@ -90,9 +108,7 @@ export function handleClass<TBase extends NativeHandleClass>(Base: TBase) {
       else this.#onClose = [current, fn];
     }
 
-    // Every close callback runs even if one throws. One error propagates as it is; when several
-    // throw, each takes the path of a callback error (run() rethrows them one per call, or onError,
-    // or 'uncaughtException'), so none is lost.
+    // Every close callback runs even if one throws (see forEachCallback).
     [kClosed](): void {
       this.#closed = true;
       const callbacks = this.#onClose;
@@ -102,16 +118,7 @@ export function handleClass<TBase extends NativeHandleClass>(Base: TBase) {
         callbacks.call(this);
         return;
       }
-      const errors: unknown[] = [];
-      for (const fn of callbacks) {
-        try {
-          fn.call(this);
-        } catch (error) {
-          errors.push(error);
-        }
-      }
-      if (errors.length === 1) throw errors[0];
-      for (const error of errors) this.loop.reportError(error, this);
+      forEachCallback(callbacks, (fn) => fn.call(this), this);
     }
 
     [Symbol.dispose](): void {

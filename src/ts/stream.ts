@@ -9,7 +9,7 @@
 import { binding, type NativeStream, type NativeStreamReplaced } from './binding.js';
 import { codes, handleClosed, invalidArgType, invalidArgValue, UVError } from './errors.js';
 // kClosed is named in the emitted declarations of the handle mixin.
-import { handleClass, kClosed, type Handle } from './handle.js';
+import { forEachCallback, handleClass, kClosed, type Handle } from './handle.js';
 import { validateBoolean, validateFunction, validateInteger, validateObject } from './validate.js';
 
 const UV_EOF = codes.EOF as number;
@@ -116,17 +116,9 @@ function settle(completion: Completion, error: UVError | null): void {
 }
 
 /** Completes a request's callbacks (one, or a batch's, each even if an earlier one throws). */
-export function completeAll(done: Completion | Completion[], error: UVError | null): void {
+export function completeAll(done: Completion | Completion[], error: UVError | null, handle: Handle): void {
   if (!Array.isArray(done)) return settle(done, error);
-  let failure: { error: unknown } | undefined;
-  for (const one of done) {
-    try {
-      settle(one, error);
-    } catch (thrown) {
-      failure ??= { error: thrown };
-    }
-  }
-  if (failure !== undefined) throw failure.error;
+  forEachCallback(done, (one) => settle(one, error), handle);
 }
 
 /** `callback`, or a promise's settle functions (the promise is returned through `out`). */
@@ -186,7 +178,7 @@ binding.setCallback('write', function (this: StreamLike & WriteFlusher, status: 
   // The batch goes out first: its writes then keep their place even if a callback writes more.
   if (state.writes.length === 0 && state.batch !== undefined) this[kFlush]();
   const s = status as number;
-  completeAll(done, s < 0 ? new UVError(s, 'write') : null);
+  completeAll(done, s < 0 ? new UVError(s, 'write') : null, this as unknown as Handle);
 });
 
 binding.setCallback('shutdown', function (this: StreamLike, status: unknown) {
@@ -283,7 +275,7 @@ export function streamClass<TBase extends NativeStreamClass>(Base: TBase) {
         const done = state.doneThisTick ?? [];
         state.doneThisTick = undefined;
         if (state.writes.length === 0) this[kFlush]();
-        completeAll(done, null);
+        completeAll(done, null, this);
       });
     }
 
@@ -321,7 +313,7 @@ export function streamClass<TBase extends NativeStreamClass>(Base: TBase) {
       state.readers.clear();
       let failure: { error: unknown } | undefined;
       try {
-        if (batch !== undefined) completeAll(batch.completions, new UVError(codes.ECANCELED as number, 'write'));
+        if (batch !== undefined) completeAll(batch.completions, new UVError(codes.ECANCELED as number, 'write'), this);
       } catch (error) {
         failure = { error };
       }

@@ -10,9 +10,9 @@ import { readAddress, readIP, type AddressInput } from './address.js';
 import { binding, nativeMethods, type SocketAddress } from './binding.js';
 import { invalidArgType, invalidArgValue, UVError } from './errors.js';
 // kClosed is named in the emitted declarations of the handle mixin.
-import { handleClass, resolveLoop, type kClosed } from './handle.js';
+import { forEachCallback, handleClass, resolveLoop, type kClosed } from './handle.js';
 import type { Loop } from './loop.js';
-import { completeAll, completion, toBytes, type Completion, type StatusCallback, type WriteData } from './stream.js';
+import { complete, completion, toBytes, type Completion, type StatusCallback, type WriteData } from './stream.js';
 import { validateBoolean, validateFunction, validateInteger, validateObject } from './validate.js';
 
 export type { AddressInput, SocketAddress };
@@ -71,8 +71,6 @@ class UDPState {
   recvBuffer: Uint8Array | undefined = undefined;
   // Send requests in libuv: completion and the data it pins, in pairs.
   sends: Array<Completion | Uint8Array | Uint8Array[]> = [];
-  // On Node's loop, sends that went out at once in this tick: completed from one nextTick.
-  doneThisTick: Completion[] | undefined = undefined;
 }
 
 interface UDPLike {
@@ -121,17 +119,34 @@ binding.setCallback(
   },
 );
 
-binding.setCallback('send', function (this: UDPLike, status: unknown) {
+// The `count` oldest sends completed: all successfully, or with one status each in `statuses`.
+// The `count` oldest sends completed: all successfully, or with one status each in `statuses`.
+binding.setCallback('send', function (this: UDP, count: unknown, statuses: unknown) {
   const sends = this[kUDP].sends;
-  const done = sends.shift() as Completion;
-  sends.shift(); // the data it pinned
-  const s = status as number;
-  completeAll([done], s < 0 ? new UVError(s, 'send') : null);
+  const codes = statuses as Int32Array | undefined;
+  const completed: Array<[Completion, number]> = [];
+  for (let i = 0; i < (count as number); i++) {
+    completed.push([sends.shift() as Completion, codes === undefined ? 0 : codes[i]!]);
+    sends.shift(); // the data it pinned
+  }
+  forEachCallback(completed, ([done, status]) => complete(done, status, 'send'), this);
 });
+
+// The last address send()/trySend() checked: a server answering one peer, or a client sending to
+// one server, passes the same object each time (its fields are compared again, as it may change).
+let lastAddr: AddressInput | undefined;
+let lastChecked: [string, number] = ['', 0];
+let lastFamily: string | undefined;
 
 /** send()/trySend()'s optional address: [address, port], or [] for a connected socket. */
 function sendAddress(addr: AddressInput | undefined): [string, number] | [] {
-  return addr === undefined ? [] : readAddress(addr);
+  if (addr === undefined) return [];
+  if (addr === lastAddr && addr.address === lastChecked[0] && addr.port === lastChecked[1] && addr.family === lastFamily) return lastChecked;
+  const checked = readAddress(addr);
+  lastAddr = addr;
+  lastChecked = checked;
+  lastFamily = addr.family;
+  return checked;
 }
 
 function readMembership(membership: unknown): boolean {
@@ -234,24 +249,9 @@ export class UDP extends handleClass(binding.UDP) implements UDPLike {
     const target = sendAddress(addr);
     const out: { promise?: Promise<void> } = {};
     const done = completion(callback, out);
-    const state = this[kUDP];
-    if (native.send.call(this, bytes, ...target) === 0) this.#doneNow(state, done);
-    else state.sends.push(done, bytes);
+    native.send.call(this, bytes, ...target);
+    this[kUDP].sends.push(done, bytes);
     return out.promise;
-  }
-
-  // Sends that went out at once (only on Node's loop) complete from one nextTick per tick.
-  #doneNow(state: UDPState, done: Completion): void {
-    if (state.doneThisTick !== undefined) {
-      state.doneThisTick.push(done);
-      return;
-    }
-    state.doneThisTick = [done];
-    process.nextTick(() => {
-      const list = state.doneThisTick ?? [];
-      state.doneThisTick = undefined;
-      completeAll(list, null);
-    });
   }
 
   /** Sends now if the socket can take it without blocking; returns the bytes sent, 0 when it would block. */

@@ -23,6 +23,7 @@ function buildReference(name) {
   return { binary: out, version };
 }
 const timersC = buildReference('timers');
+const udpC = buildReference('udp');
 
 // ratio > 1 means uvkit is better (faster, more per second, or less memory for lowerIsBetter rows).
 const workloads = [
@@ -83,6 +84,32 @@ const workloads = [
     node: ['workloads/tcp-pump.mjs', '--impl', 'node', '--batch', '16'],
   },
   {
+    name: 'UDP receive 64 B, startRecv (one callback per datagram) vs dgram',
+    unit: 'datagrams/s',
+    uvkit: ['workloads/udp-recv.mjs', '--impl', 'uvkit'],
+    node: ['workloads/udp-recv.mjs', '--impl', 'node'],
+    c: udpC.binary ? { ...udpC, args: ['plain'] } : udpC,
+  },
+  {
+    name: 'UDP receive 64 B, startRecvBatch vs dgram',
+    unit: 'datagrams/s',
+    uvkit: ['workloads/udp-recv.mjs', '--impl', 'uvkit-batch'],
+    node: ['workloads/udp-recv.mjs', '--impl', 'node'],
+    c: udpC.binary ? { ...udpC, args: ['mmsg'] } : udpC,
+  },
+  {
+    name: 'UDP send 64 B, send() vs dgram.send()',
+    unit: 'datagrams/s',
+    uvkit: ['workloads/udp-send.mjs', '--impl', 'uvkit'],
+    node: ['workloads/udp-send.mjs', '--impl', 'node'],
+  },
+  {
+    name: 'UDP send 64 B, trySend() vs dgram.send()',
+    unit: 'datagrams/s',
+    uvkit: ['workloads/udp-send.mjs', '--impl', 'uvkit-try'],
+    node: ['workloads/udp-send.mjs', '--impl', 'node'],
+  },
+  {
     name: 'Memory per idle reading connection (1,000; JS heap + RSS)',
     unit: 'bytes (lower is better)',
     lowerIsBetter: true,
@@ -92,7 +119,7 @@ const workloads = [
 ].filter((w) => only.length === 0 || only.some((o) => w.name.toLowerCase().includes(o.toLowerCase())));
 
 function measure(args) {
-  const [cmd, cmdArgs] = args.binary ? [args.binary, []] : [process.execPath, ['--expose-gc', ...args]];
+  const [cmd, cmdArgs] = args.binary ? [args.binary, args.args ?? []] : [process.execPath, ['--expose-gc', ...args]];
   const result = spawnSync(cmd, cmdArgs, { cwd: here, encoding: 'utf8', timeout: 300_000 });
   const line = result.stdout.split('\n').find((l) => l.startsWith('RESULT '));
   if (result.status !== 0 || !line) {

@@ -50,6 +50,22 @@ describe('examples', () => {
     expect(stdout).toContain('closed');
   });
 
+  it('multicast-chat.ts', () => {
+    const { status, stdout, stderr } = runExample('multicast-chat.ts');
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+    // Every member hears the three chat messages (its own too), in batches for carol; nobody hears
+    // the message sent after everyone left the group.
+    for (const member of ['alice', 'bob', 'carol']) {
+      for (const line of ['alice: hello room', 'bob: hi alice', 'carol: hey both']) {
+        expect(stdout).toContain(`${member.padEnd(5)} heard ${JSON.stringify(line)}`);
+      }
+      expect(stdout).toContain(`${member} heard 3 messages`);
+    }
+    expect(stdout).not.toContain('anyone there?');
+    expect(stdout).toContain('room closed');
+  });
+
   it('ipc-handoff.ts', () => {
     const { status, stdout, stderr } = runExample('ipc-handoff.ts');
     expect(stderr).toBe('');

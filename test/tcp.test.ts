@@ -851,6 +851,32 @@ describe('TCP on Loop.default(): reader()', () => {
 // ---------------------------------------------------------------------------------------------
 
 describe('TCP on Loop.default(): every request callback fires exactly once', () => {
+  it('writes that go out at once inside a read callback call back once that callback returns (before its nextTicks), together, once each; outside one, from a nextTick', async () => {
+    await withPair(async ({ client, peer }) => {
+      const events: string[] = [];
+      const replies = readToEnd(client);
+      peer.startRead((err, data) => {
+        if (err !== null || data === null) return;
+        process.nextTick(() => events.push('tick from the read callback'));
+        peer.write(Buffer.from(data), (e) => events.push(`write 1 ${String(codeOrNull(e))}`));
+        peer.write('!', (e) => events.push(`write 2 ${String(codeOrNull(e))}`));
+        events.push('read callback returns');
+        if (!data.includes(0x2e)) return;
+        peer.stopRead();
+        peer.shutdown(() => events.push('shutdown'));
+      });
+      await client.write('ping.');
+      await within(replies, 10_000, 'the echo');
+      expect(events).toEqual(['read callback returns', 'write 1 null', 'write 2 null', 'tick from the read callback', 'shutdown']);
+      // Outside a stream callback (here: a promise continuation) the callback comes from a nextTick.
+      const outside: string[] = [];
+      client.write('x', () => outside.push('write'));
+      outside.push('after write()');
+      await tick();
+      expect(outside).toEqual(['after write()', 'write']);
+    });
+  });
+
   it('closing a client with 1024 queued 64 KiB writes: 1024 callbacks in order, ECANCELED for the cancelled, all before the close callback', async () => {
     // The peer never reads.
     await withPair(async (pair) => {

@@ -147,24 +147,69 @@ export function toBytes(data: unknown): Uint8Array | Uint8Array[] {
   throw invalidArgType('data', 'a Uint8Array, a string, or an array of them', data);
 }
 
+// Writes that complete at once (on Node's loop) call back later, like Node's own: normally from a
+// nextTick. Inside a stream callback (read, write, shutdown, connect, connection) they call back
+// when that callback returns instead, which saves scheduling and running a tick per write: a
+// ping-pong answers each read with a write.
+let callbackDepth = 0;
+const afterCallback: Array<{ stream: Handle; run: () => void }> = [];
+
+/** Runs `run` (completing `stream`'s at-once writes) after the current stream callback, else from a nextTick. */
+function completeSoon(stream: Handle, run: () => void): void {
+  if (callbackDepth > 0) afterCallback.push({ stream, run });
+  else process.nextTick(run);
+}
+
+/**
+ * Runs the body of a stream callback; then the completions it queued (see completeSoon). Written
+ * out (no closure per call): it wraps every read.
+ */
+function inStreamCallback<S, A, B, C>(fn: (stream: S, a: A, b: B, c: C) => void, stream: S, a: A, b: B, c: C): void {
+  callbackDepth++;
+  try {
+    fn(stream, a, b, c);
+  } catch (error) {
+    // The completions still run, from a nextTick; the callback's error propagates first.
+    if (--callbackDepth === 0) for (const { run } of afterCallback.splice(0)) process.nextTick(run);
+    throw error;
+  }
+  if (--callbackDepth === 0 && afterCallback.length > 0) runAfterCallback();
+}
+
+function runAfterCallback(): void {
+  let failure: { error: unknown } | undefined;
+  for (const { stream, run } of afterCallback.splice(0)) {
+    try {
+      run();
+    } catch (error) {
+      if (failure === undefined) failure = { error };
+      else stream.loop.reportError(error, stream);
+    }
+  }
+  if (failure !== undefined) throw failure.error;
+}
+
 binding.setCallback('read', function (this: StreamLike, nread: unknown, slab: unknown, offset: unknown) {
-  const state = this[kStream];
+  inStreamCallback(onReadEvent, this, nread as number, slab, offset as number);
+});
+
+function onReadEvent(stream: StreamLike, n: number, slab: unknown, offset: number): void {
+  const state = stream[kStream];
   const onRead = state.onRead;
-  const n = nread as number;
   if (n < 0) {
     state.onRead = undefined;
     state.readBuffer = undefined;
   }
   if (onRead === undefined) return;
   if (n > 0) {
-    const data = slab !== undefined ? Buffer.from(slab as ArrayBuffer, offset as number, n) : toBuffer(state.readBuffer, n);
-    onRead.call(this, null, data);
+    const data = slab !== undefined ? Buffer.from(slab as ArrayBuffer, offset, n) : toBuffer(state.readBuffer, n);
+    onRead.call(stream, null, data);
   } else if (n === UV_EOF) {
-    onRead.call(this, null, null);
+    onRead.call(stream, null, null);
   } else {
-    onRead.call(this, new UVError(n, 'read'), null);
+    onRead.call(stream, new UVError(n, 'read'), null);
   }
-});
+}
 
 function toBuffer(view: Uint8Array | undefined, length: number): Buffer {
   if (view === undefined) return Buffer.alloc(0);
@@ -172,30 +217,43 @@ function toBuffer(view: Uint8Array | undefined, length: number): Buffer {
 }
 
 binding.setCallback('write', function (this: StreamLike & WriteFlusher, status: unknown) {
-  const state = this[kStream];
+  inStreamCallback(onWriteDone, this, status as number, undefined, undefined);
+});
+
+function onWriteDone(stream: StreamLike & WriteFlusher, status: number): void {
+  const state = stream[kStream];
   const done = state.writes.shift() as Completion | Completion[];
   state.writes.shift(); // the data it pinned
   // The batch goes out first: its writes then keep their place even if a callback writes more.
-  if (state.writes.length === 0 && state.batch !== undefined) this[kFlush]();
-  const s = status as number;
-  completeAll(done, s < 0 ? new UVError(s, 'write') : null, this as unknown as Handle);
-});
+  if (state.writes.length === 0 && state.batch !== undefined) stream[kFlush]();
+  completeAll(done, status < 0 ? new UVError(status, 'write') : null, stream as unknown as Handle);
+}
 
 binding.setCallback('shutdown', function (this: StreamLike, status: unknown) {
-  const done = this[kStream].shutdowns.shift();
-  if (done !== undefined) complete(done, status as number, 'shutdown');
+  inStreamCallback(onShutdownDone, this, status as number, undefined, undefined);
 });
+
+function onShutdownDone(stream: StreamLike, status: number): void {
+  const done = stream[kStream].shutdowns.shift();
+  if (done !== undefined) complete(done, status, 'shutdown');
+}
 
 binding.setCallback('connect', function (this: StreamLike, status: unknown) {
-  const request = this[kStream].connects.shift();
-  if (request !== undefined) complete(request.completion, status as number, 'connect', request.details);
+  inStreamCallback(onConnectDone, this, status as number, undefined, undefined);
 });
 
+function onConnectDone(stream: StreamLike, status: number): void {
+  const request = stream[kStream].connects.shift();
+  if (request !== undefined) complete(request.completion, status, 'connect', request.details);
+}
+
 binding.setCallback('connection', function (this: StreamLike, status: unknown) {
-  const onConnection = this[kStream].onConnection;
-  const s = status as number;
-  onConnection?.call(this, s < 0 ? new UVError(s, 'listen') : null);
+  inStreamCallback(onConnectionEvent, this, status as number, undefined, undefined);
 });
+
+function onConnectionEvent(stream: StreamLike, status: number): void {
+  stream[kStream].onConnection?.call(stream, status < 0 ? new UVError(status, 'listen') : null);
+}
 
 // Mixin constructors must take `any[]` (TypeScript's rule for mixins).
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -263,15 +321,16 @@ export function streamClass<TBase extends NativeStreamClass>(Base: TBase) {
       return out.promise;
     }
 
-    // Writes that completed at once (only on Node's loop): their callbacks run from one nextTick per
-    // tick, after which the writes batched meanwhile go out together.
+    // Writes that completed at once (only on Node's loop): their callbacks run together once the
+    // current stream callback returns, else from one nextTick (completeSoon); the writes batched
+    // meanwhile go out together first.
     #doneNow(state: StreamState, completions: Completion[]): void {
       if (state.doneThisTick !== undefined) {
         for (const done of completions) state.doneThisTick.push(done);
         return;
       }
       state.doneThisTick = completions;
-      process.nextTick(() => {
+      completeSoon(this, () => {
         const done = state.doneThisTick ?? [];
         state.doneThisTick = undefined;
         if (state.writes.length === 0) this[kFlush]();

@@ -24,6 +24,11 @@ function buildReference(name) {
 }
 const timersC = buildReference('timers');
 const udpC = buildReference('udp');
+const pingpongC = buildReference('tcp_pingpong');
+const pumpC = buildReference('tcp_pump');
+// A reference row: the built binary with these arguments, or why it was skipped.
+const withArgs = (reference, ...args) => (reference.binary ? { ...reference, args } : reference);
+const sinkPath = path.join(here, 'workloads', 'sink.mjs');
 
 // ratio > 1 means uvkit is better (faster, more per second, or less memory for lowerIsBetter rows).
 const workloads = [
@@ -58,18 +63,21 @@ const workloads = [
     unit: 'round trips/s',
     uvkit: ['workloads/tcp-pingpong.mjs', '--impl', 'uvkit', '--conns', '1'],
     node: ['workloads/tcp-pingpong.mjs', '--impl', 'node', '--conns', '1'],
+    c: withArgs(pingpongC, '1'),
   },
   {
     name: 'TCP ping-pong 64 B, 100 connections',
     unit: 'round trips/s',
     uvkit: ['workloads/tcp-pingpong.mjs', '--impl', 'uvkit', '--conns', '100'],
     node: ['workloads/tcp-pingpong.mjs', '--impl', 'node', '--conns', '100'],
+    c: withArgs(pingpongC, '100'),
   },
   {
     name: 'TCP pump, 64 KiB writes, to a sink process',
     unit: 'MB/s',
     uvkit: ['workloads/tcp-pump.mjs', '--impl', 'uvkit'],
     node: ['workloads/tcp-pump.mjs', '--impl', 'node'],
+    c: withArgs(pumpC, process.execPath, sinkPath, '1'),
   },
   {
     name: 'Unix socket pump (Pipe vs net), 64 KiB writes',
@@ -82,20 +90,21 @@ const workloads = [
     unit: 'MB/s',
     uvkit: ['workloads/tcp-pump.mjs', '--impl', 'uvkit', '--batch', '16'],
     node: ['workloads/tcp-pump.mjs', '--impl', 'node', '--batch', '16'],
+    c: withArgs(pumpC, process.execPath, sinkPath, '16'),
   },
   {
     name: 'UDP receive 64 B, startRecv (one callback per datagram) vs dgram',
     unit: 'datagrams/s',
     uvkit: ['workloads/udp-recv.mjs', '--impl', 'uvkit'],
     node: ['workloads/udp-recv.mjs', '--impl', 'node'],
-    c: udpC.binary ? { ...udpC, args: ['plain'] } : udpC,
+    c: withArgs(udpC, 'plain'),
   },
   {
     name: 'UDP receive 64 B, startRecvBatch vs dgram',
     unit: 'datagrams/s',
     uvkit: ['workloads/udp-recv.mjs', '--impl', 'uvkit-batch'],
     node: ['workloads/udp-recv.mjs', '--impl', 'node'],
-    c: udpC.binary ? { ...udpC, args: ['mmsg'] } : udpC,
+    c: withArgs(udpC, 'mmsg'),
   },
   {
     name: 'UDP send 64 B, send() vs dgram.send()',

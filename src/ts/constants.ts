@@ -1,6 +1,9 @@
-/** Constants: run modes, handle types and signal numbers of this platform. */
+/** Constants: run modes, handle types, UDP flags and signal numbers of this platform. */
 import { constants as osConstants } from 'node:os';
 import { binding } from './binding.js';
+
+/** `flags` of a received datagram: it was longer than the buffer and was cut short (UV_UDP_PARTIAL). */
+export const UDP_PARTIAL = 2;
 
 export type RunMode = 'default' | 'once' | 'nowait';
 
@@ -9,6 +12,8 @@ export const constants = Object.freeze({
   runMode: Object.freeze({ ...binding.constants.runMode }),
   /** libuv handle types (uv_handle_type), as returned by guessHandleType() and friends. */
   handleType: Object.freeze({ ...binding.constants.handleType }),
+  /** Flags of a received datagram (`flags` of UDP startRecv / startRecvBatch). */
+  udp: Object.freeze({ PARTIAL: UDP_PARTIAL }),
   /** Signal names and numbers (os.constants.signals completed by the C library's own table). */
   signals: Object.freeze({ ...osConstants.signals, ...binding.constants.signals }) as Readonly<Record<string, number>>,
 });

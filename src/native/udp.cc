@@ -30,6 +30,38 @@ constexpr unsigned int kUdpReusePort = 64;  // UV_UDP_REUSEPORT (libuv 1.49; not
 
 size_t AlignUp(size_t n) { return (n + 7) & ~static_cast<size_t>(7); }
 
+// A send request and what it sends, kept to send it again (see UDPWrap::OnSend): libuv frees its
+// own copy of the buffer descriptors before the callback.
+struct SendReq {
+  uv_udp_send_t req;
+  std::vector<uv_buf_t> bufs;
+  sockaddr_storage addr;
+  bool has_addr;
+};
+
+// Sends the request's datagram again, now, on the socket itself; 0 or the error.
+int SendAgain(uv_udp_t* udp, SendReq* send) {
+#ifdef _WIN32
+  (void)udp;
+  (void)send;
+  return UV_ENOTSUP;
+#else
+  uv_os_fd_t fd;
+  if (uv_fileno(reinterpret_cast<uv_handle_t*>(udp), &fd) != 0) return UV_EBADF;
+  msghdr h{};
+  if (send->has_addr) {
+    h.msg_name = &send->addr;
+    h.msg_namelen = send->addr.ss_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+  }
+  h.msg_iov = reinterpret_cast<iovec*>(send->bufs.data());  // uv_buf_t is an iovec on Unix
+  h.msg_iovlen = send->bufs.size();
+  ssize_t sent;
+  do sent = sendmsg(fd, &h, 0);
+  while (sent == -1 && errno == EINTR);
+  return sent == -1 ? uv_translate_sys_error(errno) : 0;
+#endif
+}
+
 // libuv adopts any fd and aborts later when epoll refuses it, so the fd must be a datagram socket
 // of an IP family first.
 int CheckUdpSocket(int64_t fd) {
@@ -145,30 +177,49 @@ void UDPWrap::OnAlloc(uv_handle_t* handle, size_t, uv_buf_t* buf) {
 
 void UDPWrap::OnRecv(uv_udp_t* handle, ssize_t nread, const uv_buf_t* buf, const sockaddr* addr, unsigned flags) {
   UDPWrap* self = OwnerOf<UDPWrap>(handle);
-  if (self == nullptr) return;
+  // Closed by a callback: uv_close leaves recv_cb set, so libuv still hands over the rest of the
+  // datagrams one recvmmsg read (up to 19 more); they are dropped, none reaches JS after close().
+  if (self == nullptr || !self->is_open()) return;
   bool burst_ended = nread < 0 || (nread == 0 && addr == nullptr);  // an error, or nothing more for now
   if (burst_ended) self->reads_since_pause_ = 0;
   else ++self->reads_since_pause_;
   if (self->mode_ == RecvMode::kEach) {
     if (!burst_ended || nread < 0) self->DeliverOne(nread, buf, addr, flags);
-    return;
+  } else if (self->mode_ == RecvMode::kBatch) {
+    if (!burst_ended) self->AddToBatch(nread, buf, addr, flags);
+    bool at_libuv_limit = self->reads_since_pause_ >= kLibuvBurst && uv_udp_using_recvmmsg(handle) == 0;
+    if ((burst_ended || at_libuv_limit) && !self->batch_.empty()) self->DeliverBatch(0);
+    if (at_libuv_limit) self->reads_since_pause_ = 0;
+    if (nread < 0 && self->mode_ == RecvMode::kBatch) self->DeliverBatch(static_cast<int>(nread));
   }
-  if (self->mode_ != RecvMode::kBatch) return;
-  if (!burst_ended) self->AddToBatch(nread, buf, addr, flags);
-  bool at_libuv_limit = self->reads_since_pause_ >= kLibuvBurst && uv_udp_using_recvmmsg(handle) == 0;
-  if ((burst_ended || at_libuv_limit) && !self->batch_.empty()) self->DeliverBatch(0);
-  if (at_libuv_limit) self->reads_since_pause_ = 0;
-  if (nread < 0 && self->mode_ == RecvMode::kBatch) self->DeliverBatch(static_cast<int>(nread));
+  // A callback stopped receiving: libuv ends this read burst without a "nothing more" callback, so
+  // the next burst starts from 0 (a stale count would end a later batch early and leave its last
+  // datagrams waiting for the next readiness event). Stopped and restarted, the burst goes on.
+  if (self->mode_ == RecvMode::kOff) self->reads_since_pause_ = 0;
 }
 
 // Completions are reported to JS once per burst: libuv completes a handle's sends in a row (after a
 // sendmmsg, or when the handle closes), so this collects their statuses and makes one JS call after
 // the last of the row.
+//
+// When one datagram of a sendmmsg batch fails, libuv 1.46 gives its error to every datagram of the
+// batch (up to 20) and sends none of them (libuv#3129). In a run of completions the first failed
+// one is that datagram; the ones after it with the same error are sent again here, one by one, so
+// each gets its own outcome (they still go out before any later send: libuv sends nothing more
+// until this run is over).
 void UDPWrap::OnSend(uv_udp_send_t* req, int status) {
+  auto* send = reinterpret_cast<SendReq*>(req);
   UDPWrap* self = OwnerOf<UDPWrap>(req->handle);
   uv_udp_t* udp = req->handle;
-  delete req;
+  if (self != nullptr && status < 0 && status != UV_ECANCELED && !self->closing_) {
+    if (self->run_error_ == 0) self->run_error_ = status;
+    else if (status == self->run_error_) status = SendAgain(udp, send);
+  }
+  delete send;
   if (self == nullptr) return;
+  // libuv 1.46 still tries the queued sends of a handle that a recv callback of the same readiness
+  // event closed (libuv#4321, fixed in 1.48): they fail with EBADF. The close cancelled them.
+  if (status == UV_EBADF && self->closing_) status = UV_ECANCELED;
   self->send_statuses_.push_back(status);
   if (status != 0) self->send_failed_ = true;
   if (!MoreCompletionsQueued(udp)) self->DeliverSendCompletions();
@@ -198,13 +249,22 @@ void UDPWrap::DeliverSendCompletions() {
   Napi::Value statuses = e.Undefined();
   if (send_failed_) {
     Napi::Int32Array array = Napi::Int32Array::New(e, count);
-    std::memcpy(array.Data(), send_statuses_.data(), count * sizeof(int32_t));
+    // No array in a terminating environment (see DeliverBatch); the callback does not run then.
+    if (array.Data() != nullptr) std::memcpy(array.Data(), send_statuses_.data(), count * sizeof(int32_t));
     statuses = array;
   }
   send_statuses_.clear();
   send_failed_ = false;
+  run_error_ = 0;
   Invoke(env, Callback::kSend, {Napi::Number::New(e, static_cast<double>(count)), statuses});
   RequestsFinished(static_cast<uint32_t>(count));
+  // libuv stops the handle only after this, the last callback of its run of completions, when no
+  // send is left and it is not receiving; UpdatePin above still saw it active, and nothing would
+  // call it again: a socket dropped after sending stayed pinned, never collected, its fd open.
+  if (pinned_ && pending_requests_ == 0 && is_open() && mode_ == RecvMode::kOff && uv_udp_get_send_queue_count(udp()) == 0) {
+    pinned_ = false;
+    SetPinned(false);
+  }
 }
 
 // --- receiving ---
@@ -303,8 +363,13 @@ void UDPWrap::AddToBatch(ssize_t nread, const uv_buf_t* buf, const sockaddr* add
   if (!CopyOut(buf->base, length, &entry.offset, &entry.length)) {
     // No room left for it: the batch so far goes first. If that callback stopped receiving (or
     // closed), this datagram goes with the reading that stopped, as libuv drops the rest of a
-    // recvmmsg when receiving stops.
+    // recvmmsg when receiving stops. If it switched to startRecv(), this datagram is that
+    // callback's first (it was read already: dropping it would lose it).
     DeliverBatch(0);
+    if (mode_ == RecvMode::kEach && is_open()) {
+      DeliverOne(nread, buf, addr, flags);
+      return;
+    }
     if (mode_ != RecvMode::kBatch || !is_open() || !CopyOut(buf->base, length, &entry.offset, &entry.length)) return;
   }
   if (static_cast<size_t>(entry.length) < length) entry.flags |= UV_UDP_PARTIAL;
@@ -338,7 +403,9 @@ void UDPWrap::DeliverBatch(int status) {
     batch_meta_ = Napi::Reference<Napi::Value>::New(meta, 1);
     meta_data = meta.Data();
   }
-  if (count > 0) std::memcpy(meta_data, batch_.data(), count * sizeof(Entry));
+  // Null when it could not be made: a terminating worker's environment (terminate() stops JS while
+  // libuv finishes its read burst) allocates nothing; the callback below then does not run either.
+  if (count > 0 && meta_data != nullptr) std::memcpy(meta_data, batch_.data(), count * sizeof(Entry));
   Napi::Array addresses = Napi::Array::New(e, batch_addresses_.size());
   for (size_t i = 0; i < batch_addresses_.size(); ++i) {
     addresses.Set(static_cast<uint32_t>(i), addresses_.Get(e, reinterpret_cast<sockaddr*>(&batch_addresses_[i])));
@@ -514,8 +581,8 @@ Napi::Value UDPWrap::Send(const Napi::CallbackInfo& info) {
   bool given = false;
   if (!data.Read(env, info[0]) || !ReadOptionalAddress(info, 1, &addr, &given)) return {};
   if (!CheckOpen(env)) return {};
-  auto* req = new uv_udp_send_t();
-  int err = uv_udp_send(req, udp(), data.bufs(), static_cast<unsigned int>(data.count()), given ? reinterpret_cast<sockaddr*>(&addr) : nullptr, OnSend);
+  auto* req = new SendReq{{}, std::vector<uv_buf_t>(data.bufs(), data.bufs() + data.count()), addr, given};
+  int err = uv_udp_send(&req->req, udp(), data.bufs(), static_cast<unsigned int>(data.count()), given ? reinterpret_cast<sockaddr*>(&addr) : nullptr, OnSend);
   if (err != 0) {
     delete req;
     ThrowUVError(env, err, "send");

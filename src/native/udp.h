@@ -98,6 +98,7 @@ class UDPWrap : public HandleWrap<UDPWrap, uv_udp_t> {
   // Statuses of completed sends not yet reported to JS (see OnSend).
   std::vector<int32_t> send_statuses_;
   bool send_failed_ = false;
+  int run_error_ = 0;  // the first error of this run of completions (see OnSend)
 };
 
 }  // namespace uvkit

@@ -17,8 +17,7 @@ import { validateBoolean, validateFunction, validateInteger, validateObject } fr
 
 export type { AddressInput, SocketAddress };
 
-/** `flags` of a received datagram: it was longer than the buffer and was cut short. */
-export const UDP_PARTIAL = 2;
+export { UDP_PARTIAL } from './constants.js';
 
 export interface UDPOptions {
   /** Create the socket now, of this family; without it the socket is made by bind(), connect() or the first send. */
@@ -80,7 +79,9 @@ interface UDPLike {
 const native = nativeMethods(binding.UDP);
 
 function view(buffer: Uint8Array | undefined, offset: number, length: number): Buffer {
-  if (buffer === undefined) return Buffer.alloc(0);
+  // Detached (its ArrayBuffer transferred) while receiving: native code stored nothing in it and
+  // flagged the datagrams UDP_PARTIAL; a view of a detached buffer would throw here.
+  if (buffer === undefined || buffer.byteLength === 0) return Buffer.alloc(0);
   return Buffer.from(buffer.buffer, buffer.byteOffset + offset, length);
 }
 

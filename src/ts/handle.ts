@@ -45,21 +45,22 @@ binding.setCallback('close', function (this: Partial<ClosedNotifiable>) {
 });
 
 /**
- * Calls `fn` for each item, all of them even if some throw. The first error propagates as it is; any
- * more take the path of a callback error one by one (run() rethrows them one per call, or onError,
- * or 'uncaughtException'), so none is lost.
+ * Calls `fn` for each item, all of them even if some throw. One error propagates as it is; when
+ * several throw, each takes the path of a callback error in order (run() rethrows them one per
+ * call, or onError, or 'uncaughtException'), so none is lost.
  */
 export function forEachCallback<T>(items: Iterable<T>, fn: (item: T) => void, handle: Handle): void {
-  let failure: { error: unknown } | undefined;
+  let errors: unknown[] | undefined;
   for (const item of items) {
     try {
       fn(item);
     } catch (error) {
-      if (failure === undefined) failure = { error };
-      else handle.loop.reportError(error, handle);
+      (errors ??= []).push(error);
     }
   }
-  if (failure !== undefined) throw failure.error;
+  if (errors === undefined) return;
+  if (errors.length === 1) throw errors[0];
+  for (const error of errors) handle.loop.reportError(error, handle);
 }
 
 // Mixin constructors must take `any[]` (TypeScript's rule for mixins).

@@ -177,16 +177,19 @@ function inStreamCallback<S, A, B, C>(fn: (stream: S, a: A, b: B, c: C) => void,
 }
 
 function runAfterCallback(): void {
-  let failure: { error: unknown } | undefined;
-  for (const { stream, run } of afterCallback.splice(0)) {
+  const pending = afterCallback.splice(0);
+  if (pending.length === 1) return pending[0]!.run();
+  let errors: Array<{ stream: Handle; error: unknown }> | undefined;
+  for (const { stream, run } of pending) {
     try {
       run();
     } catch (error) {
-      if (failure === undefined) failure = { error };
-      else stream.loop.reportError(error, stream);
+      (errors ??= []).push({ stream, error });
     }
   }
-  if (failure !== undefined) throw failure.error;
+  if (errors === undefined) return;
+  if (errors.length === 1) throw errors[0]!.error;
+  for (const { stream, error } of errors) stream.loop.reportError(error, stream);
 }
 
 binding.setCallback('read', function (this: StreamLike, nread: unknown, slab: unknown, offset: unknown) {

@@ -11,7 +11,19 @@ import path from 'node:path';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const addon = path.join(root, 'build-cmake/asan/Debug/uvkit.node');
-const shortTier = ['test/smoke.test.ts', 'test/timer.test.ts', 'test/watchers.test.ts', 'test/loop.test.ts', 'test/embed.test.ts', 'test/tcp.test.ts', 'test/bad-input.test.ts', 'test/gc.test.ts'];
+const shortTier = [
+  'test/smoke.test.ts',
+  'test/timer.test.ts',
+  'test/watchers.test.ts',
+  'test/loop.test.ts',
+  'test/embed.test.ts',
+  'test/tcp.test.ts',
+  'test/udp.test.ts',
+  'test/bad-input.test.ts',
+  'test/gc.test.ts',
+  'test/raw-binding.test.ts',
+  'test/worker-teardown.test.ts',
+];
 
 function newestSource() {
   const dir = path.join(root, 'src/native');

@@ -4,9 +4,10 @@
 // An active handle is pinned by native code and keeps firing with no JS reference to it; an inactive,
 // unreferenced one is collected, its finalizer only starts uv_close, and the uv handle is freed in
 // the close callback. binding.debugCounts() counts live handles and uv handles not yet freed.
+import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { binding } from '../src/ts/binding.js';
-import { Async, Check, Idle, Loop, Prepare, Signal, Timer } from '../src/ts/index.js';
+import { Async, Check, Idle, Loop, Prepare, Signal, Timer, UDP, type SocketAddress } from '../src/ts/index.js';
 
 function collect(): void {
   if (typeof globalThis.gc !== 'function') throw new Error('these tests need node --expose-gc');
@@ -383,6 +384,158 @@ describe('GC while closing', () => {
     collect();
     loop.run();
     expect(closed).toBe(1);
+    loop.close();
+  });
+});
+
+// UDP: MagicStack/uvloop #125 (reliability.md §3 row 11): datagram endpoints dropped without close()
+// were closed by the GC later, after their fd number had been reused, and libuv aborted. Here a
+// dropped socket keeps its fd until its finalizer closes it, so nothing else can have it meanwhile.
+describe('UDP and GC', () => {
+  const LOOPBACK = { address: '127.0.0.1', port: 0 };
+  // Open fds of this process where the system lists them (Linux, macOS); elsewhere not compared.
+  const fdDir = ['/proc/self/fd', '/dev/fd'].find((dir) => {
+    try {
+      return readdirSync(dir).length > 0;
+    } catch {
+      return false;
+    }
+  });
+  const openFds = (): number => (fdDir === undefined ? 0 : readdirSync(fdDir).length);
+
+  it('sockets bound and dropped without close(), round after round, are closed by the GC; live sockets beside them keep their fds and datagrams (uvloop #125)', async () => {
+    const loop = new Loop();
+    const base = binding.debugCounts();
+    const fds = openFds();
+    const receiver = new UDP();
+    receiver.bind(LOOPBACK);
+    const to = receiver.getsockname();
+    const seen = new Set<number>();
+    receiver.startRecv((error, data) => {
+      if (error === null && data !== null && data.length === 2) seen.add(data.readUInt16BE(0));
+    });
+    const privateReceiver = new UDP(loop);
+    privateReceiver.bind(LOOPBACK);
+    const privateTo = privateReceiver.getsockname();
+    let privateSeen = 0;
+    privateReceiver.startRecvBatch((batch) => void (privateSeen += batch.length));
+    const tag = (n: number): Buffer => Buffer.from([n >> 8, n & 0xff]);
+    let sent = 0;
+    let privateSent = 0;
+    for (let round = 0; round < 20; round++) {
+      (() => {
+        for (let i = 0; i < 25; i++) {
+          const udp = new UDP(i % 4 === 3 ? loop : undefined, i % 5 === 0 ? { family: 'IPv4' } : {});
+          udp.bind(LOOPBACK);
+          if (i % 3 === 1) {
+            // received once, then stopped: inactive again, so collectable
+            udp.startRecv(() => {});
+            udp.stopRecv();
+          }
+          // A send in flight pins the socket until its callback; then it is collectable too.
+          if (i % 4 !== 3 && i % 2 === 0) void udp.send(tag(sent++), to);
+          if (i % 4 === 3 && i % 2 === 1) {
+            void udp.send(tag(0), privateTo);
+            privateSent++;
+          }
+        }
+      })();
+      collect();
+      await tick();
+      loop.run('nowait');
+      const fromKept = new UDP();
+      fromKept.send(tag(sent++), to, () => fromKept.close());
+    }
+    await until(() => seen.size === sent, `all ${sent} datagrams at the receiver on Node's loop (got ${seen.size})`);
+    for (let i = 0; i < 20 && privateSeen < privateSent; i++) {
+      loop.run('nowait');
+      await tick();
+    }
+    expect(privateSeen).toBe(privateSent);
+    expect(receiver.fileno()).toBeGreaterThan(2);
+    receiver.close();
+    privateReceiver.close();
+    await gcUntil(() => {
+      loop.run('nowait');
+      const counts = binding.debugCounts();
+      return counts.handles === base.handles && counts.uvHandles === base.uvHandles && openFds() === fds;
+    }, '500 dropped sockets and their fds', 200);
+    loop.close();
+  });
+
+  it('a receiving UDP (plain or batched) whose references are all dropped stays alive and keeps receiving after gc()', async () => {
+    const { registry, collected } = tracker();
+    const got = { plain: 0, batch: 0 };
+    const targets: SocketAddress[] = [];
+    (() => {
+      // The callbacks reach their socket only through `this`: no closure keeps it alive.
+      const plain = new UDP();
+      plain.bind(LOOPBACK);
+      registry.register(plain, 'plain');
+      plain.startRecv(function (this: UDP, error) {
+        if (error === null && ++got.plain === 10) this.close();
+      });
+      targets.push(plain.getsockname());
+      const batched = new UDP(undefined, { recvmmsg: true });
+      batched.bind(LOOPBACK);
+      registry.register(batched, 'batch');
+      batched.startRecvBatch(function (this: UDP, batch) {
+        got.batch += batch.length;
+        if (got.batch >= 10 && !this.closing) this.close();
+      }, { buffer: new Uint8Array(256) });
+      targets.push(batched.getsockname());
+    })();
+    for (let i = 0; i < 10; i++) {
+      collect();
+      await tick();
+    }
+    expect(collected.size).toBe(0);
+    const sender = new UDP();
+    for (let i = 0; i < 10; i++) {
+      for (const to of targets) await sender.send(Buffer.from([i]), to);
+      collect();
+    }
+    await until(() => got.plain === 10 && got.batch === 10, `20 datagrams (got ${JSON.stringify(got)})`);
+    sender.close();
+    // Closed by their own callbacks: now they go.
+    await gcUntil(() => collected.has('plain') && collected.has('batch') && binding.debugCounts().uvHandles === 0, 'both closed sockets');
+  });
+
+  it('a UDP with sends in flight is not collected before their callbacks; the bytes sent are the ones it was given', async () => {
+    const { registry, collected } = tracker();
+    const loop = new Loop();
+    const receiver = new UDP(loop);
+    receiver.bind(LOOPBACK);
+    const to = receiver.getsockname();
+    const bytes: number[] = [];
+    receiver.startRecv((error, data) => {
+      if (error === null && data !== null) bytes.push(...data);
+    });
+    const done: Array<string | null> = [];
+    (() => {
+      const udp = new UDP(loop);
+      registry.register(udp, 'private');
+      // Private loop: every completion waits for run(); the data goes with nothing else holding it.
+      for (let i = 0; i < 20; i++) udp.send(Buffer.alloc(1, i), to, (error) => done.push(error === null ? null : error.code));
+      const onNode = new UDP();
+      registry.register(onNode, 'node');
+      for (let i = 0; i < 20; i++) onNode.send(Buffer.alloc(1, 100 + i), to, (error) => done.push(error === null ? null : error.code));
+    })();
+    for (let i = 0; i < 10; i++) collect(); // before any completion could run
+    expect(collected.size).toBe(0);
+    for (let i = 0; i < 50 && (done.length < 40 || bytes.length < 40); i++) {
+      loop.run('nowait');
+      await tick();
+    }
+    expect(done).toEqual(new Array(40).fill(null));
+    expect(bytes.sort((a, b) => a - b)).toEqual([...Array.from({ length: 20 }, (_, i) => i), ...Array.from({ length: 20 }, (_, i) => 100 + i)]);
+    // Idle now: collectable, and the finalizer closes them.
+    await gcUntil(() => {
+      loop.run('nowait');
+      return collected.has('private') && collected.has('node');
+    }, 'both senders after their sends completed');
+    receiver.close();
+    loop.run();
     loop.close();
   });
 });

@@ -7,7 +7,9 @@
 // - The fast-check sweep (fc.anything() and a pool of interesting values in every argument
 //   position, every receiver kind) runs in child processes, one per export (test/fixtures/
 //   raw-sweep.mjs), because a crash would kill this worker. Each must exit 0 with its count.
-// - Crash-prone scenarios found by reading the code run in their own child processes as well.
+// - Crash-prone scenarios found by reading the code run in their own child processes as well (the UDP
+//   ones from test/fixtures/raw-udp-scenarios.mjs: buffers detached while receiving, close() inside
+//   every callback with sends queued, in every receive mode, on a private loop and Node's loop).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +23,7 @@ import { capture, errorCode, NO_THROW } from './helpers/assert.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const fixture = path.join(root, 'test/fixtures/raw-sweep.mjs');
+const udpFixture = path.join(root, 'test/fixtures/raw-udp-scenarios.mjs');
 const distBinding = pathToFileURL(path.join(root, 'dist/binding.js')).href;
 const distErrors = pathToFileURL(path.join(root, 'dist/errors.js')).href;
 
@@ -127,7 +130,7 @@ function wrongReceivers(name: string, instances: Map<string, object>): Array<[st
 
 describe('raw binding: exports', () => {
   it('has the classes and functions the TS layer is built on', () => {
-    for (const name of ['Loop', 'Timer', 'Prepare', 'Check', 'Idle', 'Async', 'Signal', 'TCP', 'Pipe', 'TTY']) expect(classNames).toContain(name);
+    for (const name of ['Loop', 'Timer', 'Prepare', 'Check', 'Idle', 'Async', 'Signal', 'TCP', 'Pipe', 'TTY', 'UDP']) expect(classNames).toContain(name);
     for (const name of ['init', 'debugCounts', 'asyncSend', 'errname', 'strerror']) expect(functionNames).toContain(name);
     for (const name of ['features', 'codes', 'constants']) expect(typeof raw[name]).toBe('object');
   });
@@ -145,6 +148,11 @@ describe('raw binding: accessors', () => {
     expect(shape(raw.Loop, 'onError')).toBe('function/function/false/true');
     expect(shape(raw.Loop, 'alive')).toBe('function/undefined/false/true');
     expect(shape(raw.Signal, 'signum')).toBe('function/undefined/false/true');
+    expect(shape(raw.UDP, 'sendBufferSize')).toBe('function/function/false/true');
+    expect(shape(raw.UDP, 'recvBufferSize')).toBe('function/function/false/true');
+    expect(shape(raw.UDP, 'sendQueueSize')).toBe('function/undefined/false/true');
+    expect(shape(raw.UDP, 'sendQueueCount')).toBe('function/undefined/false/true');
+    expect(shape(raw.UDP, 'recvmmsg')).toBe('function/undefined/false/true');
   });
 });
 
@@ -475,6 +483,85 @@ describe('raw binding: crash-prone scenarios (child processes)', () => {
   });
 });
 
+// UDP paths the sweep reaches only by chance, run on purpose (test/fixtures/raw-udp-scenarios.mjs): in
+// every receive mode, on a private loop and on Node's loop.
+describe('raw binding: UDP scenarios (child processes, ASan-checked when the sanitizer build exists)', () => {
+  type Outcomes = Record<'private' | 'node', Record<string, Record<string, unknown>>>;
+  const ECANCELED = binding.codes.ECANCELED;
+
+  function scenario(name: string): Outcomes {
+    const child = runNode(['--expose-gc', udpFixture, name], asanEnv() ?? {});
+    expect(sanitizerReport.exec(child.stderr), `sanitizer report:\n${child.stderr.slice(0, 3000)}`).toBeNull();
+    expect(child.signal, tail(child.stderr)).toBeNull();
+    expect(child.status, tail(child.stderr)).toBe(0);
+    const line = child.stdout.split('\n').find((l) => l.startsWith('RESULT '));
+    expect(line, child.stdout + child.stderr).toBeDefined();
+    const result = JSON.parse((line ?? '').slice('RESULT '.length)) as Outcomes & { counts: unknown };
+    expect(result.counts).toEqual({ handles: 0, uvHandles: 0, loops: 1 });
+    return result;
+  }
+
+  it('the receive buffer transferred away (and collected) while receiving: later datagrams are empty and flagged partial, or ENOBUFS', () => {
+    const result = scenario('detach-recv-buffer');
+    for (const loop of ['private', 'node'] as const) {
+      expect(Object.keys(result[loop]).sort()).toEqual(['startRecv+buffer', 'startRecv+mmsg+buffer', 'startRecvBatch+buffer', 'startRecvBatch+mmsg+buffer']);
+      for (const [mode, outcome] of Object.entries(result[loop])) {
+        expect(outcome.before, `${loop} ${mode}`).toEqual([[10, 0, 1], [11, 0, 2], [12, 0, 3]]);
+        expect(outcome.afterOk, `${loop} ${mode}: ${JSON.stringify(outcome.after)}`).toBe(true);
+      }
+    }
+  });
+
+  it('the slab, the batch Int32Array and the receive buffer transferred from inside every callback: datagrams into the slab stay whole', () => {
+    const result = scenario('detach-in-callback');
+    for (const loop of ['private', 'node'] as const) {
+      expect(Object.keys(result[loop])).toHaveLength(8);
+      for (const [mode, outcome] of Object.entries(result[loop])) {
+        const { received, whole, emptyPartial, errors } = outcome as { received: number; whole: number; emptyPartial: number; errors: number };
+        const what = `${loop} ${mode}: ${JSON.stringify(outcome)}`;
+        if (!mode.includes('+buffer')) {
+          expect([received, whole, errors], what).toEqual([10, 10, 0]); // a fresh slab replaces a detached one
+        } else if (mode === 'startRecv+buffer') {
+          // Read straight into the caller's buffer: once it is detached there is nowhere to read to.
+          expect([received, whole], what).toEqual([1, 1]);
+          expect(errors, what).toBeGreaterThan(0);
+        } else {
+          expect(received, what).toBe(10);
+          expect(whole, what).toBeGreaterThanOrEqual(1);
+          expect(whole + emptyPartial, what).toBe(received);
+        }
+      }
+    }
+  });
+
+  it('close() inside recv, recvBatch and send callbacks with sends queued: no receive callback after it, every send completed once (0 or ECANCELED), one close callback', () => {
+    const result = scenario('close-in-callbacks');
+    for (const loop of ['private', 'node'] as const) {
+      expect(Object.keys(result[loop])).toHaveLength(16);
+      for (const [what, outcome] of Object.entries(result[loop])) {
+        const facts = outcome as { afterClose: number; closes: number; sendsOnce: boolean; sendStatuses: Record<string, number> };
+        const label = `${loop} ${what}: ${JSON.stringify(outcome)}`;
+        expect(facts.afterClose, label).toBe(0);
+        expect(facts.closes, label).toBe(1);
+        expect(facts.sendsOnce, label).toBe(true);
+        for (const status of Object.keys(facts.sendStatuses)) expect([0, ECANCELED], label).toContain(Number(status));
+      }
+    }
+  });
+
+  it('stopRecv() inside a callback, receiving in batches later: a burst of 32 datagrams is delivered whole (none left for the next readiness event)', () => {
+    const result = scenario('stop-in-callback-then-batch');
+    for (const loop of ['private', 'node'] as const) expect(result[loop], loop).toEqual({ plain: 8, batched: 32 });
+  });
+
+  it('send() and trySend() of a detached Uint8Array (alone or in an array): an empty datagram, not a crash', () => {
+    const result = scenario('send-detached');
+    for (const loop of ['private', 'node'] as const) {
+      expect(result[loop], loop).toEqual({ tried: [0, 3], statuses: [0, 0], received: [0, 0, 2, 3] });
+    }
+  });
+});
+
 describe('raw binding: leaks (LeakSanitizer, when the sanitizer build exists)', () => {
   // Each scenario ends normally; LSan's check at exit must find nothing allocated by uvkit.
   const scenarios: Array<[string, string]> = [
@@ -497,6 +584,27 @@ describe('raw binding: leaks (LeakSanitizer, when the sanitizer build exists)', 
       `for (let i = 0; i < 50; i++) {
          const loop = new binding.Loop(false);
          new binding.Timer(loop); new binding.Idle(loop); new binding.Async(loop); new binding.Signal(loop);
+       }
+       for (let i = 0; i < 6; i++) { globalThis.gc(); await new Promise((r) => setImmediate(r)); }`,
+    ],
+    [
+      'UDP sockets on dropped private loops, receiving (plain and batched, slab and own buffer) with sends queued, closed by the teardown at exit',
+      `binding.setCallback('send', () => {});
+       binding.setCallback('recv', () => {});
+       binding.setCallback('recvBatch', () => {});
+       const keep = [];
+       for (let i = 0; i < 20; i++) {
+         const loop = new binding.Loop(false);
+         const a = new binding.UDP(loop, 4, i % 2 === 0);
+         a.bind('127.0.0.1', 0);
+         const { port } = a.getsockname();
+         if (i % 4 < 2) a.startRecvBatch(i % 3 === 0 ? new Uint8Array(100) : undefined);
+         else a.startRecv(i % 3 === 0 ? new Uint8Array(100) : undefined);
+         const b = new binding.UDP(loop, 0, false);
+         for (let k = 0; k < 5; k++) { const data = new Uint8Array(k * 10); keep.push(data); b.send(data, '127.0.0.1', port); }
+         loop.run(2);
+         b.send(keep[keep.length - 1], '127.0.0.1', port); // queued, never run: cancelled by the loop's GC
+         new binding.UDP(loop, 6, true); // never used
        }
        for (let i = 0; i < 6; i++) { globalThis.gc(); await new Promise((r) => setImmediate(r)); }`,
     ],
@@ -583,6 +691,18 @@ describe('raw binding: fast-check sweep in child processes', () => {
       expect(summary.ok + summary.coded + summary.uncodedCalls).toBe(summary.calls);
       expect(summary.finalCounts, 'debugCounts() after closing everything').toEqual({ handles: 0, uvHandles: 0, loops: 1 });
     });
+
+    if (group === 'UDP') {
+      it('UDP: the sweep reached libuv: datagrams received one by one and in batches, send callbacks ran', () => {
+        const run = sweep(group);
+        const events = (run.summary as (SweepSummary & { udpEvents?: Record<string, number> }) | undefined)?.udpEvents;
+        expect(events, context(run)).toBeDefined();
+        expect(events?.recv).toBeGreaterThan(0);
+        expect(events?.recvBatch).toBeGreaterThan(0);
+        expect(events?.datagrams).toBeGreaterThan(100);
+        expect(events?.send).toBeGreaterThan(0);
+      });
+    }
 
     it(`${group}: every call succeeds or throws an Error with a string code`, () => {
       const run = sweep(group);

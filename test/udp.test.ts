@@ -56,7 +56,7 @@ const GROUP = '224.0.0.114';
 const SSM_GROUP = '232.0.0.114';
 const LINUX = process.platform === 'linux';
 /** Network namespaces can be made here (root, iproute2): for IPv6 multicast, which the host's lo cannot carry. */
-const CAN_NETNS = LINUX && process.getuid?.() === 0 && spawnSync('ip', ['netns', 'list'], { stdio: 'ignore' }).status === 0;
+const CAN_NETNS = LINUX && process.getuid?.() === 0 && spawnSync('ip', ['netns', 'list'], { stdio: 'ignore', env: { PATH: process.env.PATH } }).status === 0;
 
 /** `length` deterministic pseudo-random bytes; different seeds give different bytes. */
 function pattern(length: number, seed = 0): Buffer {
@@ -1106,8 +1106,11 @@ describe('UDP on Loop.default(): multicast and broadcast', () => {
       console.log(JSON.stringify(got));
       process.exit(0);
     `;
-    const ip = (...args: string[]): void => void execFileSync('ip', ['netns', 'exec', ns, 'ip', ...args], { stdio: 'pipe' });
-    execFileSync('ip', ['netns', 'add', ns], { stdio: 'pipe' });
+    // `ip` runs without the sanitizer preload of `npm run test:asan` (LeakSanitizer would report ip's
+    // own leaks); the node child gets it back through env(1).
+    const { LD_PRELOAD: preload, ...ipEnv } = process.env;
+    const ip = (...args: string[]): void => void execFileSync('ip', ['netns', 'exec', ns, 'ip', ...args], { stdio: 'pipe', env: ipEnv });
+    execFileSync('ip', ['netns', 'add', ns], { stdio: 'pipe', env: ipEnv });
     try {
       ip('link', 'set', 'lo', 'up');
       ip('link', 'add', 'uva', 'type', 'veth', 'peer', 'name', 'uvb');
@@ -1116,8 +1119,10 @@ describe('UDP on Loop.default(): multicast and broadcast', () => {
       ip('addr', 'add', 'fd00:75::2/64', 'dev', 'uvb', 'nodad');
       ip('link', 'set', 'uva', 'up');
       ip('link', 'set', 'uvb', 'up');
-      const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '--import', 'tsx', '--input-type=module', '-e', script], {
+      const withPreload = preload === undefined ? [] : ['env', `LD_PRELOAD=${preload}`];
+      const child = spawn('ip', ['netns', 'exec', ns, ...withPreload, process.execPath, '--import', 'tsx', '--input-type=module', '-e', script], {
         cwd: root,
+        env: ipEnv,
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       const result = await collect(child, 20_000);
@@ -1125,7 +1130,7 @@ describe('UDP on Loop.default(): multicast and broadcast', () => {
       expect({ status: result.status, timedOut: result.timedOut }).toEqual({ status: 0, timedOut: false });
       expect(JSON.parse(result.stdout)).toEqual(['joined from fd00:75::1', 'fence 1 from fd00:75::1', 'ssm from ::1 from fd00:75::1', 'fence 2 from fd00:75::1']);
     } finally {
-      execFileSync('ip', ['netns', 'del', ns], { stdio: 'pipe' });
+      execFileSync('ip', ['netns', 'del', ns], { stdio: 'pipe', env: ipEnv });
     }
   });
 

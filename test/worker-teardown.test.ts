@@ -168,6 +168,12 @@ describe('single teardown scenarios', () => {
     expect(lines(run)).toEqual(['open 6 1 1']);
   });
 
+  it('terminate() at random points of 24 workers whose UDP sockets are flooded (batches mid-burst, callbacks running, sends queued): each exits 1', () => {
+    const run = runScenario('terminate-during-udp-bursts', 60_000);
+    expectExit(run, 0);
+    expect(lines(run)).toEqual(['exits {"1":24}']);
+  }, 70_000);
+
   it('terminate() ends a worker whose embedded private loop has an active Idle', () => {
     const run = runScenario('terminate-embed-idle', 10_000);
     expectExit(run, 0);

@@ -34,8 +34,6 @@
 //   TTLs, booleans, buffer sizes, options, callbacks); open() of a regular file, of a TCP socket, of
 //   a closed fd, on a handle that has a socket; open() of a real UDP socket (in a child process).
 //
-// One test is marked it.fails, a KNOWN BUG that is not fixed (see its comment): stopRecv() inside a
-// startRecv() callback loses the rest of a recvmmsg read. It fails (goes red) once fixed.
 //
 // Callbacks on Node's loop only record what happened; the assertions run afterwards in the test
 // body (an assertion failing inside a uvkit callback would become an uncaught exception).
@@ -904,12 +902,11 @@ describe.each([true, false])('UDP on Loop.default(): startRecvBatch() with recvm
     await closeAll(receiver, sender);
   });
 
-  // KNOWN BUG with recvmmsg, not fixed here: startRecv() reads up to 20 datagrams per recvmmsg, and
-  // libuv 1.46 drops the rest of that read when a callback stops receiving (its delivery loop checks
-  // recv_cb), so stopRecv() inside a startRecv() callback loses up to 19 datagrams already read.
-  // Expected to fail with recvmmsg until that is fixed. Without recvmmsg it must pass.
-  (recvmmsg && features.recvmmsg ? it.fails : it)(
-    `${recvmmsg && features.recvmmsg ? 'KNOWN BUG: ' : ''}stopRecv() inside a startRecv() callback mid-burst, then startRecvBatch(): every datagram arrives, none held back`,
+  // With recvmmsg, startRecv() reads up to 20 datagrams per recvmmsg, and libuv 1.46 drops the rest
+  // of that read when a callback stops receiving (its delivery loop checks recv_cb): uvkit stops at
+  // the end of the read instead and keeps the rest for the next start (UDPWrap::StopRecv).
+  it(
+    'stopRecv() inside a startRecv() callback mid-burst, then startRecvBatch(): every datagram arrives, none held back',
     async () => {
       // 35 datagrams wait; 3 are read one by one, then the rest (32, libuv's burst size without
       // recvmmsg) in batches: none may be lost, and none held back waiting for more traffic.
@@ -1461,6 +1458,50 @@ describe('UDP on a private loop (loop.run())', () => {
     expect(events.slice(0, 4)).toEqual(['ping sent null', 'server null PING 0 true', 'pong sent null', 'client null PONG']);
     expect(events.slice(4).sort()).toEqual(['client closed', 'server closed']);
     expect(pongFrom).toEqual(serverAddr);
+    loop.close();
+  });
+
+  it('stopRecv() inside a callback of a recvmmsg read keeps the rest of the read: startRecv() delivers it first, in order, without new traffic; closed while some are held, none is delivered', () => {
+    const loop = new Loop();
+    const { udp: receiver, addr } = bound(loop, V4, { recvmmsg: true });
+    receiver.recvBufferSize = 1 << 20;
+    const sender = new UDP(loop);
+    for (let i = 0; i < 25; i++) sender.send(`d${i}`, addr, () => {});
+    runUntil(loop, () => sender.sendQueueCount === 0, 'the sends');
+    const seen: string[] = [];
+    receiver.startRecv((err, data) => {
+      if (data !== null) seen.push(data.toString());
+      if (seen.length === 2) receiver.stopRecv();
+    });
+    runUntil(loop, () => seen.length >= 2, 'two datagrams');
+    for (let i = 0; i < 3; i++) loop.run('nowait');
+    expect(seen).toEqual(['d0', 'd1']);
+    expect(receiver.active).toBe(false);
+    // Started again: the held datagrams come first (from an idle turn: nothing new is sent).
+    receiver.startRecv((err, data) => {
+      if (data !== null) seen.push(data.toString());
+      if (seen.length === 4) receiver.stopRecv();
+    });
+    runUntil(loop, () => seen.length >= 4, 'two more');
+    for (let i = 0; i < 3; i++) loop.run('nowait');
+    expect(seen).toEqual(['d0', 'd1', 'd2', 'd3']);
+    receiver.startRecvBatch((batch) => {
+      for (const d of batch) seen.push(d.data.toString());
+    });
+    runUntil(loop, () => seen.length >= 25, 'the rest');
+    expect(seen).toEqual(Array.from({ length: 25 }, (_, i) => `d${i}`));
+    // Held again, then closed: nothing more is delivered, and nothing stays open.
+    for (let i = 0; i < 25; i++) sender.send(`e${i}`, addr, () => {});
+    receiver.startRecv((err, data) => {
+      if (data !== null) seen.push(data.toString());
+      receiver.stopRecv();
+    });
+    runUntil(loop, () => seen.length >= 26, 'one more');
+    receiver.startRecv(() => seen.push('after close'));
+    receiver.close();
+    sender.close();
+    runToEnd(loop);
+    expect(seen.slice(25)).toEqual(['e0']);
     loop.close();
   });
 

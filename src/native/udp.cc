@@ -183,7 +183,11 @@ void UDPWrap::OnRecv(uv_udp_t* handle, ssize_t nread, const uv_buf_t* buf, const
   bool burst_ended = nread < 0 || (nread == 0 && addr == nullptr);  // an error, or nothing more for now
   if (burst_ended) self->reads_since_pause_ = 0;
   else ++self->reads_since_pause_;
-  if (self->mode_ == RecvMode::kEach) {
+  self->in_recv_ = true;
+  if (!self->held_.empty() && self->mode_ != RecvMode::kOff) self->DeliverHeld();  // they came first
+  if (self->mode_ == RecvMode::kOff && self->stop_deferred_) {
+    if (!burst_ended) self->Hold(nread, buf, addr, flags);
+  } else if (self->mode_ == RecvMode::kEach) {
     if (!burst_ended || nread < 0) self->DeliverOne(nread, buf, addr, flags);
   } else if (self->mode_ == RecvMode::kBatch) {
     if (!burst_ended) self->AddToBatch(nread, buf, addr, flags);
@@ -196,6 +200,12 @@ void UDPWrap::OnRecv(uv_udp_t* handle, ssize_t nread, const uv_buf_t* buf, const
   // the next burst starts from 0 (a stale count would end a later batch early and leave its last
   // datagrams waiting for the next readiness event). Stopped and restarted, the burst goes on.
   if (self->mode_ == RecvMode::kOff) self->reads_since_pause_ = 0;
+  self->in_recv_ = false;
+  if (burst_ended && self->stop_deferred_ && self->is_open()) {
+    self->stop_deferred_ = false;
+    uv_udp_recv_stop(handle);
+    self->UpdatePin();
+  }
 }
 
 // Completions are reported to JS once per burst: libuv completes a handle's sends in a row (after a
@@ -290,6 +300,60 @@ size_t UDPWrap::CallerBufferInfo(char** data) {
   return bytes == nullptr ? 0 : length;
 }
 
+// --- datagrams held while stopped (see StopRecv) ---
+
+void UDPWrap::Hold(ssize_t nread, const uv_buf_t* buf, const sockaddr* addr, unsigned flags) {
+  Held held{std::vector<char>(buf->base, buf->base + nread), {}, addr != nullptr, flags & UV_UDP_PARTIAL};
+  if (addr != nullptr) std::memcpy(&held.addr, addr, addr->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in));
+  held_.push_back(std::move(held));
+}
+
+// An idle handle on the same loop delivers them on its next turn (and keeps a private loop's run()
+// from blocking in poll meanwhile). Its box has this handle as owner while it waits.
+void UDPWrap::ScheduleHeld() {
+  if (held_idle_ != nullptr || held_.empty()) return;
+  auto* box = state_->NewBox<uv_idle_t>(this);
+  uv_idle_init(loop_->uv(), &box->uv);
+  uv_idle_start(&box->uv, OnHeldIdle);
+  if (!uv_has_ref(uv_)) uv_unref(reinterpret_cast<uv_handle_t*>(&box->uv));
+  held_idle_ = &box->uv;
+}
+
+void UDPWrap::OnHeldIdle(uv_idle_t* idle) {
+  auto* header = static_cast<UvHandleHeader*>(idle->data);
+  if (header->owner == nullptr || header->state->exiting) return;
+  auto* self = static_cast<UDPWrap*>(header->owner);
+  self->CloseHeldIdle();
+  self->DeliverHeld();
+}
+
+// The idle handle is not a uvkit handle: its box forgets the owner, so its close reaches no one.
+void UDPWrap::CloseHeldIdle() {
+  if (held_idle_ == nullptr) return;
+  static_cast<UvHandleHeader*>(held_idle_->data)->owner = nullptr;
+  uv_close(reinterpret_cast<uv_handle_t*>(held_idle_), OnUvClose);
+  held_idle_ = nullptr;
+}
+
+void UDPWrap::BeforeClose() { CloseHeldIdle(); }
+
+// Delivers the held datagrams in order, as if just read; those a callback stops again before wait on.
+void UDPWrap::DeliverHeld() {
+  std::deque<Held> pending;
+  pending.swap(held_);
+  while (!pending.empty() && mode_ != RecvMode::kOff && is_open()) {
+    Held held = std::move(pending.front());
+    pending.pop_front();
+    uv_buf_t buf = uv_buf_init(held.data.data(), static_cast<unsigned int>(held.data.size()));
+    const sockaddr* from = held.has_addr ? reinterpret_cast<const sockaddr*>(&held.addr) : nullptr;
+    auto length = static_cast<ssize_t>(held.data.size());
+    if (mode_ == RecvMode::kEach) DeliverOne(length, &buf, from, held.flags);
+    else AddToBatch(length, &buf, from, held.flags);
+  }
+  if (mode_ == RecvMode::kBatch && is_open() && !batch_.empty()) DeliverBatch(0);
+  for (Held& held : pending) held_.push_back(std::move(held));  // after any a callback held again
+}
+
 // recv callback: (nread) for an error; (nread, slab, offset, address, flags) for a datagram in the
 // slab; (nread, undefined, 0, address, flags) for one in the caller's buffer.
 void UDPWrap::DeliverOne(ssize_t nread, const uv_buf_t* buf, const sockaddr* addr, unsigned flags) {
@@ -361,13 +425,16 @@ void UDPWrap::AddToBatch(ssize_t nread, const uv_buf_t* buf, const sockaddr* add
   auto length = static_cast<size_t>(nread);
   Entry entry{0, 0, static_cast<int32_t>(flags & UV_UDP_PARTIAL), -1};
   if (!CopyOut(buf->base, length, &entry.offset, &entry.length)) {
-    // No room left for it: the batch so far goes first. If that callback stopped receiving (or
-    // closed), this datagram goes with the reading that stopped, as libuv drops the rest of a
-    // recvmmsg when receiving stops. If it switched to startRecv(), this datagram is that
-    // callback's first (it was read already: dropping it would lose it).
+    // No room left for it: the batch so far goes first. If that callback switched to startRecv(),
+    // this datagram is that callback's first; if it stopped receiving, it waits for the next start
+    // (it was read already: dropping it would lose it); if it closed, it goes with the handle.
     DeliverBatch(0);
     if (mode_ == RecvMode::kEach && is_open()) {
       DeliverOne(nread, buf, addr, flags);
+      return;
+    }
+    if (mode_ == RecvMode::kOff && is_open()) {
+      Hold(nread, buf, addr, flags);
       return;
     }
     if (mode_ != RecvMode::kBatch || !is_open() || !CopyOut(buf->base, length, &entry.offset, &entry.length)) return;
@@ -433,8 +500,10 @@ bool UDPWrap::StartReceiving(Napi::Env env, RecvMode mode, const Napi::Value& bu
     return false;
   }
   mode_ = mode;
+  stop_deferred_ = false;
   if (caller) caller_buffer_ = Napi::Reference<Napi::Value>::New(buffer, 1);
   else caller_buffer_.Reset();
+  ScheduleHeld();
   UpdatePin();
   return true;
 }
@@ -451,9 +520,14 @@ Napi::Value UDPWrap::StartRecvBatch(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// stopRecv(). Inside a callback of a recvmmsg read libuv would drop the datagrams of that read not
+// delivered yet (its delivery loop ends when receiving stops), so there receiving only stops at the
+// end of the read, and those datagrams wait for the next startRecv()/startRecvBatch().
 Napi::Value UDPWrap::StopRecv(const Napi::CallbackInfo& info) {
   if (!CheckOpen(info.Env())) return {};
-  uv_udp_recv_stop(udp());
+  if (in_recv_ && uv_udp_using_recvmmsg(udp()) != 0) stop_deferred_ = true;
+  else uv_udp_recv_stop(udp());
+  CloseHeldIdle();
   mode_ = RecvMode::kOff;
   caller_buffer_.Reset();
   batch_.clear();

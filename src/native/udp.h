@@ -7,6 +7,7 @@
 // code only reports each completion's status.
 #pragma once
 
+#include <deque>
 #include <memory>
 #include <vector>
 
@@ -59,12 +60,26 @@ class UDPWrap : public HandleWrap<UDPWrap, uv_udp_t> {
     int32_t address;  // index into batch_addresses_
   };
 
+  // A datagram libuv read while a callback had stopped receiving (see StopRecv).
+  struct Held {
+    std::vector<char> data;
+    sockaddr_storage addr;
+    bool has_addr;
+    unsigned flags;
+  };
+
   static void OnAlloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf);
   static void OnRecv(uv_udp_t* handle, ssize_t nread, const uv_buf_t* buf, const sockaddr* addr, unsigned flags);
   static void OnSend(uv_udp_send_t* req, int status);
   static bool MoreCompletionsQueued(uv_udp_t* udp);
   void DeliverSendCompletions();
 
+  void BeforeClose() override;
+  static void OnHeldIdle(uv_idle_t* idle);
+  void Hold(ssize_t nread, const uv_buf_t* buf, const sockaddr* addr, unsigned flags);
+  void ScheduleHeld();
+  void DeliverHeld();
+  void CloseHeldIdle();
   char* RecvBuffer();
   void DeliverOne(ssize_t nread, const uv_buf_t* buf, const sockaddr* addr, unsigned flags);
   void AddToBatch(ssize_t nread, const uv_buf_t* buf, const sockaddr* addr, unsigned flags);
@@ -94,6 +109,13 @@ class UDPWrap : public HandleWrap<UDPWrap, uv_udp_t> {
   size_t reads_since_pause_ = 0;   // datagrams since libuv last reported "nothing more now"
   Napi::Reference<Napi::Value> batch_slab_;  // the slab this batch's payloads are in
   Napi::Reference<Napi::Value> batch_meta_;  // Int32Array handed to JS with each batch
+
+  // stopRecv() inside a callback during a recvmmsg read: libuv would drop the rest of that read, so
+  // receiving really stops at the read's end and the rest waits in held_ for the next start.
+  bool in_recv_ = false;
+  bool stop_deferred_ = false;
+  std::deque<Held> held_;
+  uv_idle_t* held_idle_ = nullptr;  // delivers held_ soon after receiving starts again
 
   // Statuses of completed sends not yet reported to JS (see OnSend).
   std::vector<int32_t> send_statuses_;

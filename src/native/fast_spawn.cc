@@ -134,6 +134,14 @@ int PlanAttributes(const uv_process_options_t& o, Plan* plan) {
   for (int n = 1; n < 32; ++n) {
     if (n != SIGKILL && n != SIGSTOP) sigaddset(&defaults, n);
   }
+#ifdef __GLIBC__
+  // glibc's spawn helper sets its internal signals (32 and 33, below SIGRTMIN) to SIG_IGN in the
+  // child, and exec keeps ignored signals ignored, unless they are in the default set. sigaddset
+  // refuses them, so their bits are set directly (glibc's layout: bit n-1 of an unsigned long array).
+  constexpr int kBits = 8 * sizeof(unsigned long);
+  auto* words = reinterpret_cast<unsigned long*>(&defaults);
+  for (int n = 32; n < SIGRTMIN; ++n) words[(n - 1) / kBits] |= 1UL << ((n - 1) % kBits);
+#endif
   sigset_t mask;
   sigemptyset(&mask);
   short flags = POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK;

@@ -634,7 +634,7 @@ describe('bad input', () => {
     typeError(() => Process.spawn(undefined as unknown as ProcessOptions));
     typeError(() => Process.spawn(null as unknown as ProcessOptions));
     typeError(() => Process.spawn('touch' as unknown as ProcessOptions));
-    typeError(() => Process.spawn({} as unknown as Loop, base()));
+    expect(typeError(() => Process.spawn({} as unknown as Loop, base())).message).toContain('"loop"');
     for (const file of [undefined, 1, null, ['touch']]) typeError(spawnWith({ file }));
     valueError(spawnWith({ file: '' }));
     valueError(spawnWith({ file: 'tou\0ch' }));

@@ -257,9 +257,10 @@ export class Process extends handleClass(binding.Process) {
   static spawn(options: ProcessOptions): Process;
   static spawn(loop: Loop | undefined, options: ProcessOptions): Process;
   static spawn(loopOrOptions: Loop | ProcessOptions | undefined, maybeOptions?: ProcessOptions): Process {
-    const [loopArg, options] =
-      loopOrOptions instanceof Loop || loopOrOptions === undefined ? [loopOrOptions, maybeOptions] : [undefined, loopOrOptions];
-    const loop = resolveLoop(loopArg);
+    // spawn(options) or spawn(loop, options); with two arguments the first must be a loop.
+    const optionsOnly = maybeOptions === undefined && loopOrOptions !== undefined && !(loopOrOptions instanceof Loop);
+    const loop = resolveLoop(optionsOnly ? undefined : loopOrOptions);
+    const options = optionsOnly ? loopOrOptions : maybeOptions;
     const args = nativeArgs(loop, options as ProcessOptions);
     let child: Process;
     try {

@@ -143,6 +143,12 @@ const workloads = [
     node: ['workloads/spawn.mjs', '--impl', 'node', '--mode', 'cat'],
   },
   {
+    name: 'Child stdout throughput, startRead({ buffer }) of 256 KiB (cat of 4 x 256 MiB)',
+    unit: 'MB/s',
+    uvkit: ['workloads/spawn.mjs', '--impl', 'uvkit', '--mode', 'cat', '--buffer', '256'],
+    node: ['workloads/spawn.mjs', '--impl', 'node', '--mode', 'cat'],
+  },
+  {
     name: 'Spawn+exit of /bin/true, sequential, parent holding 1 GiB of touched Buffers',
     unit: 'spawns/s',
     uvkit: ['workloads/spawn.mjs', '--impl', 'uvkit', '--mode', 'seq', '--heap', '1024'],

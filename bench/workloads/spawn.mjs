@@ -5,6 +5,7 @@
 //   --mode cat         `cat` of a 256 MiB file 4 times (1 GiB) read through the child's stdout pipe: MB/s
 //   --heap MiB         first allocate and touch this many MiB of Buffers (fork copies their page
 //                      tables; posix_spawn does not)
+//   --buffer KiB       uvkit reads into one caller buffer of this size (startRead({ buffer }))
 //   --impl uvkit | uvkit-uvspawn (fastPath: false) | node
 import { spawn } from 'node:child_process';
 import { existsSync, statSync, writeFileSync } from 'node:fs';
@@ -18,6 +19,7 @@ const mode = arg('mode', 'seq');
 const heapMiB = Number(arg('heap', 0));
 const fastPath = impl !== 'uvkit-uvspawn';
 const uvkit = impl !== 'node';
+const readBuffer = arg('buffer') !== undefined ? Buffer.allocUnsafe(Number(arg('buffer')) * 1024) : undefined;
 
 // Kept alive (and touched) until the end, so the parent really is that large.
 const heap = [];
@@ -39,11 +41,14 @@ function capture(file, args, onChunk) {
     if (uvkit) {
       const out = new Pipe();
       Process.spawn({ file, args, fastPath, stdio: ['ignore', { pipe: out }], onExit() { this.close(done); } });
-      out.startRead((err, data) => {
-        if (data === null) return out.close(done);
-        bytes += data.length;
-        onChunk?.(data);
-      });
+      out.startRead(
+        (err, data) => {
+          if (data === null) return out.close(done);
+          bytes += data.length;
+          onChunk?.(data);
+        },
+        { buffer: readBuffer },
+      );
     } else {
       const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'ignore'] });
       child.stdout.on('data', (data) => {

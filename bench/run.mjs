@@ -119,6 +119,42 @@ const workloads = [
     node: ['workloads/udp-send.mjs', '--impl', 'node'],
   },
   {
+    name: 'Spawn+exit of /bin/true, sequential (Process.spawn vs child_process.spawn)',
+    unit: 'spawns/s',
+    uvkit: ['workloads/spawn.mjs', '--impl', 'uvkit', '--mode', 'seq'],
+    node: ['workloads/spawn.mjs', '--impl', 'node', '--mode', 'seq'],
+  },
+  {
+    name: 'Spawn+exit of /bin/true, sequential, uv_spawn path (fastPath: false)',
+    unit: 'spawns/s',
+    uvkit: ['workloads/spawn.mjs', '--impl', 'uvkit-uvspawn', '--mode', 'seq'],
+    node: ['workloads/spawn.mjs', '--impl', 'node', '--mode', 'seq'],
+  },
+  {
+    name: '200 concurrent sh -c echo, stdout captured (3 batches)',
+    unit: 'commands/s',
+    uvkit: ['workloads/spawn.mjs', '--impl', 'uvkit', '--mode', 'concurrent'],
+    node: ['workloads/spawn.mjs', '--impl', 'node', '--mode', 'concurrent'],
+  },
+  {
+    name: "Child stdout throughput (cat of 4 x 256 MiB through the pipe)",
+    unit: 'MB/s',
+    uvkit: ['workloads/spawn.mjs', '--impl', 'uvkit', '--mode', 'cat'],
+    node: ['workloads/spawn.mjs', '--impl', 'node', '--mode', 'cat'],
+  },
+  {
+    name: 'Child stdout throughput, startRead({ buffer }) of 256 KiB (cat of 4 x 256 MiB)',
+    unit: 'MB/s',
+    uvkit: ['workloads/spawn.mjs', '--impl', 'uvkit', '--mode', 'cat', '--buffer', '256'],
+    node: ['workloads/spawn.mjs', '--impl', 'node', '--mode', 'cat'],
+  },
+  {
+    name: 'Spawn+exit of /bin/true, sequential, parent holding 1 GiB of touched Buffers',
+    unit: 'spawns/s',
+    uvkit: ['workloads/spawn.mjs', '--impl', 'uvkit', '--mode', 'seq', '--heap', '1024'],
+    node: ['workloads/spawn.mjs', '--impl', 'node', '--mode', 'seq', '--heap', '1024'],
+  },
+  {
     name: 'Memory per idle reading connection (1,000; JS heap + RSS)',
     unit: 'bytes (lower is better)',
     lowerIsBetter: true,

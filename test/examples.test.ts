@@ -66,6 +66,32 @@ describe('examples', () => {
     expect(stdout).toContain('room closed');
   });
 
+  it('parallel-commands.ts', () => {
+    const { status, stdout, stderr } = runExample('parallel-commands.ts');
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+    expect(stdout).toContain('[exit 0] echo build: compiling 3 files; sleep 0.2; echo build: done');
+    expect(stdout).toContain('    out: build: done');
+    expect(stdout).toContain('[exit 1] echo test: 1 failing >&2; exit 1');
+    expect(stdout).toContain('    err: test: 1 failing');
+    expect(stdout).toContain('[killed by signal 15] kill -TERM $$');
+    for (let i = 0; i < 20; i++) expect(stdout).toContain(`    out: job ${i}: ${i * i}\n`);
+    // Results come back in the order given, whatever order the commands finished in.
+    expect(stdout.indexOf('slow: finished')).toBeLessThan(stdout.indexOf('job 0: 0'));
+    expect(stdout).toMatch(/25 commands, 2 failed, \d+ ms with 8 at a time/);
+  });
+
+  it('pipeline.ts', () => {
+    const { status, stdout, stderr } = runExample('pipeline.ts');
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+    // How many of 1..100000 contain a 7, counted here.
+    let sevens = 0;
+    for (let i = 1; i <= 100_000; i++) if (String(i).includes('7')) sevens++;
+    expect(stdout).toContain(`seq 1 100000 | grep 7 | wc -l  =>  ${sevens}`);
+    expect(stdout).toContain('exit statuses: 0, 0, 0');
+  });
+
   it('ipc-handoff.ts', () => {
     const { status, stdout, stderr } = runExample('ipc-handoff.ts');
     expect(stderr).toBe('');

@@ -92,12 +92,23 @@ function membersOf(name: string): Member[] {
   return members;
 }
 
+/**
+ * A live instance of a handle class. TTY needs a terminal; Process spawns in its constructor (a
+ * /bin/true child: when the loop closes before its exit is reported, nothing reaps it until this
+ * worker exits, as with libuv).
+ */
+function construct(name: string, loop: object): object {
+  if (name === 'TTY') return new (cls(name))(loop, openSync('/dev/ptmx', 'r+'));
+  if (name === 'Process') return new (cls(name))(loop, '/bin/true', ['true'], undefined, undefined, [], [], -1, -1, 0);
+  return new (cls(name))(loop);
+}
+
 /** One live instance of each class, on a private raw loop; close() closes them all. */
 function rawWorld(): { instances: Map<string, object>; loop: object; close: () => void } {
   const LoopClass = cls('Loop');
   const loop = new LoopClass(false);
   const instances = new Map<string, object>([['Loop', loop]]);
-  for (const name of handleClassNames) instances.set(name, name === 'TTY' ? new (cls(name))(loop, openSync('/dev/ptmx', 'r+')) : new (cls(name))(loop));
+  for (const name of handleClassNames) instances.set(name, construct(name, loop));
   return {
     instances,
     loop,

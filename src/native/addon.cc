@@ -8,6 +8,7 @@
 #include "loop.h"
 #include "signal_wrap.h"
 #include "pipe.h"
+#include "process.h"
 #include "tcp.h"
 #include "tty.h"
 #include "udp.h"
@@ -88,7 +89,7 @@ Napi::Value SetCallback(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   static const char* const kNames[] = {"close", "timer",    "prepare", "check",   "idle",      "async",
                                        "signal", "read", "write",   "shutdown", "connect", "connection",
-                                       "recv",   "recvBatch", "send"};
+                                       "recv",   "recvBatch", "send",    "exit"};
   static_assert(sizeof(kNames) / sizeof(kNames[0]) == static_cast<size_t>(Callback::kCount), "one name per callback");
   Napi::Function fn;
   if (!info[0].IsString()) {
@@ -141,6 +142,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   tty.Set("resetMode", Napi::Function::New(env, TTYWrap::ResetMode, "resetMode"));
   exports.Set("TTY", tty);
   exports.Set("UDP", UDPWrap::Define(env));
+  exports.Set("Process", ProcessWrap::Define(env));
   exports.Set("features", FeaturesObject(env));
   InitUtil(env, exports);
   return exports;

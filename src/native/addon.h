@@ -26,6 +26,13 @@ struct UvHandleHeader {
   AddonState* state = nullptr;
 };
 
+// The `data` field of a uv handle; a box type that is not a plain uv handle (ProcessUv, a union of
+// two) declares its own overload beside it, found at the point of use.
+template <typename UvT>
+void*& HandleData(UvT& uv) {
+  return uv.data;
+}
+
 template <typename UvT>
 struct UvBox : UvHandleHeader {
   UvT uv{};
@@ -37,7 +44,7 @@ struct UvBox : UvHandleHeader {
 enum class Callback : int {
   kClose, kTimer, kPrepare, kCheck, kIdle, kAsync, kSignal,
   kRead, kWrite, kShutdown, kConnect, kConnection,
-  kRecv, kRecvBatch, kSend,
+  kRecv, kRecvBatch, kSend, kExit,
   kCount
 };
 
@@ -63,7 +70,7 @@ struct AddonState {
     auto* box = new UvBox<UvT>();
     box->owner = owner;
     box->state = this;
-    box->uv.data = static_cast<UvHandleHeader*>(box);
+    HandleData(box->uv) = static_cast<UvHandleHeader*>(box);
     ++live_uv_handles;
     return box;
   }

@@ -151,6 +151,16 @@ export interface NativeUDPReplaced {
   setSourceMembership(group: string, iface: string | undefined, source: string, join: boolean): void;
 }
 
+export interface NativeProcess extends NativeHandle {
+  /** signum 0..NSIG-1 (0: alive check); ESRCH once the exit was reported. */
+  kill(signum: number): void;
+  readonly pid: number;
+  /** Spawned through posix_spawn + pidfd rather than uv_spawn. */
+  readonly fastPath: boolean;
+  /** The exit was reported. */
+  readonly exited: boolean;
+}
+
 export interface NativeFeatures {
   readonly uvVersion: string;
   readonly uvVersionHex: number;
@@ -215,7 +225,8 @@ export type CallbackName =
   | 'connection'
   | 'recv'
   | 'recvBatch'
-  | 'send';
+  | 'send'
+  | 'exit';
 
 /**
  * The raw binding. Its handles reference their loop only natively: a private loop that JS no longer
@@ -254,6 +265,28 @@ export interface NativeBinding {
     resetMode(): void;
   };
   UDP: NativeClass<NativeUDP, [loop: NativeLoop, family?: number, recvmmsg?: boolean], NativeUDPReplaced>;
+  /** Spawns in the constructor (throws a UVError with syscall 'spawn' when it cannot); the exit
+   * comes through the 'exit' callback as (status, signal). */
+  Process: NativeClass<
+    NativeProcess,
+    [
+      loop: NativeLoop,
+      file: string,
+      argv: string[],
+      env: string[] | undefined,
+      cwd: string | undefined,
+      stdioFlags: number[],
+      stdioTargets: Array<number | NativeStream | undefined>,
+      uid: number,
+      gid: number,
+      flags: number,
+      fastPath?: boolean,
+    ],
+    object
+  > & {
+    kill(pid: number, signum: number): void;
+    disableStdioInheritance(): void;
+  };
   features: NativeFeatures;
   errname(errno: number): string;
   strerror(errno: number): string;

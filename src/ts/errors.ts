@@ -109,6 +109,10 @@ export function unknownSignal(signal: unknown): CodedError {
   return coded(new TypeError(`Unknown signal: ${String(signal)}`), 'ERR_UNKNOWN_SIGNAL');
 }
 
+export function illegalConstructor(): CodedError {
+  return coded(new TypeError('Illegal constructor'), 'ERR_ILLEGAL_CONSTRUCTOR');
+}
+
 /** The same error native code throws for a call on a closing or closed handle. */
 export function handleClosed(): CodedError {
   return coded(new Error('The handle is closing or closed'), 'ERR_HANDLE_CLOSED');

@@ -24,6 +24,7 @@ export {
 export { TCP, type TCPOptions, type TCPBindOptions, type AddressInput, type SocketAddress } from './tcp.js';
 export { Pipe, type PipeOptions, type HandleType } from './pipe.js';
 export { TTY, type TTYMode } from './tty.js';
+export { Process, type ProcessOptions, type StdioEntry } from './process.js';
 export {
   UDP,
   UDP_PARTIAL,

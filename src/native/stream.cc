@@ -16,7 +16,7 @@ namespace uvkit {
 
 namespace {
 
-constexpr size_t kMaxRead = 64 * 1024;  // libuv suggests 64 KiB; a slab with less left is replaced
+constexpr size_t kMaxRead = 256 * 1024;  // per read at most (a socket buffer holds ~200 KiB); a slab with less left is replaced
 // A uv_write_t and the handle sent along it (IPC), pinned until it completes. libuv copies the
 // buffer descriptors; the bytes stay where JS put them.
 struct WriteReq {

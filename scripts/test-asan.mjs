@@ -19,6 +19,8 @@ const shortTier = [
   'test/embed.test.ts',
   'test/tcp.test.ts',
   'test/udp.test.ts',
+  'test/pipe.test.ts',
+  'test/process.test.ts',
   'test/bad-input.test.ts',
   'test/gc.test.ts',
   'test/raw-binding.test.ts',

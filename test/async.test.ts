@@ -6,6 +6,7 @@
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { Async, Check, Loop, Prepare, Timer, type AsyncToken } from '../src/ts/index.js';
+import { until } from './helpers/loop.js';
 
 const workerUrl = new URL('./fixtures/async-worker.mjs', import.meta.url);
 
@@ -64,15 +65,6 @@ function nextMessage(worker: Worker): Promise<unknown> {
 
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Turns Node's loop until cond() holds, or throws after timeoutMs. */
-async function until(cond: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await tick();
-  }
-}
 
 function slots(): { sab: SharedArrayBuffer; sync: Int32Array } {
   const sab = new SharedArrayBuffer(4 * Int32Array.BYTES_PER_ELEMENT);

@@ -8,6 +8,7 @@ import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { binding } from '../src/ts/binding.js';
 import { Async, Check, Idle, Loop, Prepare, Signal, Timer, UDP, type SocketAddress } from '../src/ts/index.js';
+import { until } from './helpers/loop.js';
 
 function collect(): void {
   if (typeof globalThis.gc !== 'function') throw new Error('these tests need node --expose-gc');
@@ -25,14 +26,6 @@ async function gcUntil(cond: () => boolean, what: string, rounds = 100): Promise
     if (cond()) return;
   }
   throw new Error(`not collected after ${rounds} gc rounds: ${what} (counts ${JSON.stringify(binding.debugCounts())})`);
-}
-
-async function until(cond: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await tick();
-  }
 }
 
 /** Records which registered objects were collected. */

@@ -28,6 +28,7 @@ import { binding } from '../src/ts/binding.js';
 import { Check, constants, errors, Loop, Pipe, TCP, Timer, TTY, UDP, UVError, type Stream } from '../src/ts/index.js';
 import { capture, codeOrNull, errorCode, expectBytes, expectError, expectUVError, tick, within } from './helpers/assert.js';
 import { checkDistFresh, runNode, type ChildResult } from './helpers/child.js';
+import { runToEnd, runUntil } from './helpers/loop.js';
 
 // ---------------------------------------------------------------------------------------------
 // helpers
@@ -156,49 +157,6 @@ function fill(stream: Stream): number {
   let total = 0;
   for (let n = stream.tryWrite(chunk); n > 0; n = stream.tryWrite(chunk)) total += n;
   return total;
-}
-
-// Private loops: run() with a guard. The guard timer is unreferenced and stops run() if the loop
-// still has work after GUARD_MS: a callback that never comes fails the test instead of hanging it.
-const GUARD_MS = 10_000;
-
-function runToEnd(loop: Loop): void {
-  const guard = new Timer(loop);
-  let timedOut = false;
-  guard.start(() => {
-    timedOut = true;
-    loop.stop();
-  }, GUARD_MS);
-  guard.unref();
-  try {
-    loop.run();
-  } finally {
-    guard.close();
-  }
-  if (timedOut) throw new Error(`loop.run() still had work after ${GUARD_MS} ms (a callback never came?)`);
-}
-
-function runUntil(loop: Loop, done: () => boolean, what: string): void {
-  if (done()) return;
-  const guard = new Timer(loop);
-  const check = new Check(loop);
-  let timedOut = false;
-  guard.start(() => {
-    timedOut = true;
-    loop.stop();
-  }, GUARD_MS);
-  guard.unref();
-  check.start(() => {
-    if (done()) loop.stop();
-  });
-  check.unref();
-  try {
-    loop.run();
-  } finally {
-    guard.close();
-    check.close();
-  }
-  if (!done()) throw new Error(`${what}: ${timedOut ? `not done after ${GUARD_MS} ms` : 'the loop ran out of work first'}`);
 }
 
 /** On a private loop: a listening server, a connected client and the accepted peer. */

@@ -7,6 +7,7 @@ import { constants as osConstants } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Loop, Signal, constants } from '../src/ts/index.js';
+import { until } from './helpers/loop.js';
 
 const GUARDED = ['SIGUSR2', 'SIGHUP', 'SIGWINCH'] as const;
 type GuardedSignal = (typeof GUARDED)[number];
@@ -29,14 +30,6 @@ afterAll(() => {
 
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until(cond: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await tick();
-  }
-}
 
 function kill(name: GuardedSignal): void {
   process.kill(process.pid, name);

@@ -20,6 +20,7 @@ import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { Check, errors, Idle, Loop, TCP, Timer, UVError } from '../src/ts/index.js';
 import { capture, codeOrNull, errorCode, expectBytes, expectError, expectUVError, NO_THROW, tick, within, type ErrorClass } from './helpers/assert.js';
+import { runToEnd, runUntil } from './helpers/loop.js';
 
 // ---------------------------------------------------------------------------------------------
 // helpers
@@ -115,52 +116,6 @@ function readOnce(stream: TCP): Promise<Buffer> {
       else reject(err ?? new Error('EOF before any data'));
     });
   });
-}
-
-// Private loops: run() with a guard. The guard timer is unreferenced (it never keeps the loop
-// alive) and stops run() if the loop still has work after GUARD_MS: a callback that never comes
-// then fails the test with a message instead of hanging it.
-const GUARD_MS = 10_000;
-
-/** Runs a private loop until it has no referenced work left; throws if the guard had to stop it. */
-function runToEnd(loop: Loop, guardMs = GUARD_MS): void {
-  const guard = new Timer(loop);
-  let timedOut = false;
-  guard.start(() => {
-    timedOut = true;
-    loop.stop();
-  }, guardMs);
-  guard.unref();
-  try {
-    loop.run();
-  } finally {
-    guard.close();
-  }
-  if (timedOut) throw new Error(`loop.run() still had work after ${guardMs} ms (a callback never came?)`);
-}
-
-/** Runs a private loop until `done()` holds (checked after each round of I/O). */
-function runUntil(loop: Loop, done: () => boolean, what: string, guardMs = GUARD_MS): void {
-  if (done()) return;
-  const guard = new Timer(loop);
-  const check = new Check(loop);
-  let timedOut = false;
-  guard.start(() => {
-    timedOut = true;
-    loop.stop();
-  }, guardMs);
-  guard.unref();
-  check.start(() => {
-    if (done()) loop.stop();
-  });
-  check.unref();
-  try {
-    loop.run();
-  } finally {
-    guard.close();
-    check.close();
-  }
-  if (!done()) throw new Error(`${what}: ${timedOut ? `not done after ${guardMs} ms` : 'the loop ran out of work first'}`);
 }
 
 /** On a private loop: a listening server, a connected client and the accepted peer. */

@@ -23,6 +23,7 @@ import { binding } from '../src/ts/binding.js';
 import { Loop, Pipe, Timer, TTY } from '../src/ts/index.js';
 import { capture, codeOrNull, errorCode, expectError, expectUVError, NO_THROW, tick } from './helpers/assert.js';
 import { checkDistFresh, collect, runNode, type ChildResult } from './helpers/child.js';
+import { runToEnd } from './helpers/loop.js';
 
 // ---------------------------------------------------------------------------------------------
 // helpers
@@ -48,23 +49,6 @@ function isOpen(fd: number): boolean {
 
 /** Handles of this process that are still alive (uvkit's own count). */
 const liveHandles = (): number => binding.debugCounts().handles;
-
-// Private loops: run() with an unreferenced guard timer, so that a missing callback fails the test.
-function runToEnd(loop: Loop): void {
-  const guard = new Timer(loop);
-  let timedOut = false;
-  guard.start(() => {
-    timedOut = true;
-    loop.stop();
-  }, 10_000);
-  guard.unref();
-  try {
-    loop.run();
-  } finally {
-    guard.close();
-  }
-  if (timedOut) throw new Error('loop.run() still had work after 10 s (a callback never came?)');
-}
 
 // --- child processes ---
 

@@ -44,6 +44,7 @@ import { describe, expect, it } from 'vitest';
 import { Check, errors, features, Loop, TCP, Timer, UDP, UDP_PARTIAL, UVError, type AddressInput, type Datagram, type RecvOptions, type SocketAddress, type UDPOptions } from '../src/ts/index.js';
 import { capture, codeOrNull, errorCode, expectBytes, expectError, expectUVError, NO_THROW, tick, type ErrorClass } from './helpers/assert.js';
 import { collect, root } from './helpers/child.js';
+import { runToEnd, runUntil, until } from './helpers/loop.js';
 
 // ---------------------------------------------------------------------------------------------
 // helpers
@@ -68,15 +69,6 @@ function pattern(length: number, seed = 0): Buffer {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Waits (on Node's loop) until `cond()` holds; fails the test after `ms`. */
-async function until(cond: () => boolean, what: string, ms = 5_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`${what}: not done after ${ms} ms`);
-    await sleep(1);
-  }
-}
 
 /** A UDP bound to loopback port 0, its port and its address as getsockname() gives it. */
 function bound(loop?: Loop, address = V4, options: UDPOptions = {}): { udp: UDP; port: number; addr: SocketAddress } {
@@ -117,56 +109,6 @@ async function fence(sender: UDP, to: AddressInput, got: Got[], marker = 'fence'
   await sender.send(marker, to);
   await until(() => got.some((g) => g.data?.toString('latin1') === marker), `the ${marker} datagram`);
   for (let i = 0; i < 3; i++) await tick();
-}
-
-// Private loops: run() with a guard. The guard timer is unreferenced and stops run() if the loop
-// still has work after `guardMs`: a callback that never comes then fails the test instead of hanging.
-const GUARD_MS = 10_000;
-
-/** Runs a private loop until `done()` holds (checked after each round of I/O). */
-function runUntil(loop: Loop, done: () => boolean, what: string, guardMs = GUARD_MS): void {
-  if (done()) return;
-  const guard = new Timer(loop);
-  const check = new Check(loop);
-  let timedOut = false;
-  guard.start(() => {
-    timedOut = true;
-    loop.stop();
-  }, guardMs);
-  guard.unref();
-  check.start(() => {
-    if (done()) loop.stop();
-  });
-  check.unref();
-  // done() may turn true in a close callback, after this round's check: look again every 2 ms.
-  const poll = new Timer(loop);
-  poll.start(() => undefined, 2, 2);
-  poll.unref();
-  try {
-    loop.run();
-  } finally {
-    guard.close();
-    check.close();
-    poll.close();
-  }
-  if (!done()) throw new Error(`${what}: ${timedOut ? `not done after ${guardMs} ms` : 'the loop ran out of work first'}`);
-}
-
-/** Runs a private loop until nothing referenced is left; throws if the guard had to stop it. */
-function runToEnd(loop: Loop, guardMs = GUARD_MS): void {
-  const guard = new Timer(loop);
-  let timedOut = false;
-  guard.start(() => {
-    timedOut = true;
-    loop.stop();
-  }, guardMs);
-  guard.unref();
-  try {
-    loop.run();
-  } finally {
-    guard.close();
-  }
-  if (timedOut) throw new Error(`loop.run() still had work after ${guardMs} ms (a callback never came?)`);
 }
 
 /**

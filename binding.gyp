@@ -16,6 +16,7 @@
         "src/native/loop.cc",
         "src/native/pipe.cc",
         "src/native/process.cc",
+        "src/native/reaper.cc",
         "src/native/signal.cc",
         "src/native/slab.cc",
         "src/native/stream.cc",

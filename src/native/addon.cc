@@ -9,6 +9,7 @@
 #include "signal_wrap.h"
 #include "pipe.h"
 #include "process.h"
+#include "reaper.h"
 #include "tcp.h"
 #include "tty.h"
 #include "udp.h"
@@ -55,6 +56,7 @@ void AddonState::OnEnvCleanup(napi_async_cleanup_hook_handle, void* arg) {
   state->exiting = true;
   std::vector<LoopWrap*> snapshot = state->loops;
   for (LoopWrap* loop : snapshot) loop->Teardown();
+  CloseReaper(state);
   state->MaybeFinishTeardown();
 }
 

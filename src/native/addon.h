@@ -81,6 +81,10 @@ struct AddonState {
   void MaybeFinishTeardown();
   static void OnEnvCleanup(napi_async_cleanup_hook_handle handle, void* arg);
 
+  // Children of closed Process handles not waited for yet, and the SIGCHLD watcher (reaper.h).
+  std::vector<int> orphan_children;
+  uv_signal_t* reaper = nullptr;
+
   std::vector<LoopWrap*> loops;  // every loop of this environment that is not closed
   // Handle objects whose napi_wrap failed (a worker terminated during their constructor): no
   // finalizer will ever free them, so the environment's end does (~AddonState).

@@ -2,6 +2,7 @@
 // (fast_spawn.h). Every option is checked here before either is called: uv_spawn asserts on bad
 // flags and stdio kinds, and a created pipe that already has an fd would be left half-opened.
 #include "process.h"
+#include "reaper.h"
 
 #include <csignal>
 #include <string>
@@ -314,6 +315,11 @@ void ProcessWrap::Exited(int64_t status, int signal) {
   Napi::HandleScope scope{Napi::Env(env)};
   Invoke(env, Callback::kExit, {Napi::Number::New(env, static_cast<double>(status)), Napi::Number::New(env, signal)});
   UpdatePin();  // inactive now: the handle may be collected or closed
+}
+
+// Closed before the exit was reported: the child is left to the reaper, or it would stay a zombie.
+void ProcessWrap::BeforeClose() {
+  if (pid_ > 0 && !exited_) AdoptOrphanChild(state_, pid_);
 }
 
 // --- methods ---

@@ -51,6 +51,7 @@ class ProcessWrap : public HandleWrap<ProcessWrap, ProcessUv> {
   static void OnExit(uv_process_t* process, int64_t status, int signal);
   static void OnPidfd(uv_poll_t* poll, int status, int events);
   void Exited(int64_t status, int signal);
+  void BeforeClose() override;
 
   bool Spawn(Napi::Env env, Options& options);
   int SpawnWithLibuv(Options& options);

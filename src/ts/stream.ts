@@ -87,6 +87,7 @@ export class StreamState {
   // On Node's loop, writes that went out at once in this tick: their completions run from one
   // nextTick, which also flushes the writes batched behind them (an automatic cork/uncork).
   doneThisTick: Completion[] | undefined = undefined;
+  completeNow: (() => void) | undefined = undefined;
   shutdowns: Completion[] = [];
   readers = new Set<{ end(): void }>();
   connects: Array<{ completion: Completion; details: Record<string, unknown> }> = [];
@@ -152,12 +153,19 @@ export function toBytes(data: unknown): Uint8Array | Uint8Array[] {
 // when that callback returns instead, which saves scheduling and running a tick per write: a
 // ping-pong answers each read with a write.
 let callbackDepth = 0;
-const afterCallback: Array<{ stream: Handle; run: () => void }> = [];
+// Pairs of (stream, its completion function), flat: no object per write.
+let afterCallback: Array<Handle | (() => void)> = [];
 
 /** Runs `run` (completing `stream`'s at-once writes) after the current stream callback, else from a nextTick. */
 function completeSoon(stream: Handle, run: () => void): void {
-  if (callbackDepth > 0) afterCallback.push({ stream, run });
+  if (callbackDepth > 0) afterCallback.push(stream, run);
   else process.nextTick(run);
+}
+
+function takeAfterCallback(): Array<Handle | (() => void)> {
+  const pending = afterCallback;
+  afterCallback = [];
+  return pending;
 }
 
 /**
@@ -170,21 +178,24 @@ function inStreamCallback<S, A, B, C>(fn: (stream: S, a: A, b: B, c: C) => void,
     fn(stream, a, b, c);
   } catch (error) {
     // The completions still run, from a nextTick; the callback's error propagates first.
-    if (--callbackDepth === 0) for (const { run } of afterCallback.splice(0)) process.nextTick(run);
+    if (--callbackDepth === 0) {
+      const pending = takeAfterCallback();
+      for (let i = 1; i < pending.length; i += 2) process.nextTick(pending[i] as () => void);
+    }
     throw error;
   }
   if (--callbackDepth === 0 && afterCallback.length > 0) runAfterCallback();
 }
 
 function runAfterCallback(): void {
-  const pending = afterCallback.splice(0);
-  if (pending.length === 1) return pending[0]!.run();
+  const pending = takeAfterCallback();
+  if (pending.length === 2) return (pending[1] as () => void)();
   let errors: Array<{ stream: Handle; error: unknown }> | undefined;
-  for (const { stream, run } of pending) {
+  for (let i = 0; i < pending.length; i += 2) {
     try {
-      run();
+      (pending[i + 1] as () => void)();
     } catch (error) {
-      (errors ??= []).push({ stream, error });
+      (errors ??= []).push({ stream: pending[i] as Handle, error });
     }
   }
   if (errors === undefined) return;
@@ -333,12 +344,13 @@ export function streamClass<TBase extends NativeStreamClass>(Base: TBase) {
         return;
       }
       state.doneThisTick = completions;
-      completeSoon(this, () => {
+      // One function per stream, made on its first write that went out at once.
+      completeSoon(this, (state.completeNow ??= () => {
         const done = state.doneThisTick ?? [];
         state.doneThisTick = undefined;
         if (state.writes.length === 0) this[kFlush]();
         completeAll(done, null, this);
-      });
+      }));
     }
 
     // Hands the batch to libuv as one write (from the write callback, or before a shutdown).

@@ -228,6 +228,20 @@ export type CallbackName =
   | 'send'
   | 'exit';
 
+/** What native Process spawns from, after its loop (see src/native/process.h). */
+export type NativeSpawnArgs = [
+  file: string,
+  argv: string[],
+  env: string[] | undefined,
+  cwd: string | undefined,
+  stdioFlags: number[],
+  stdioTargets: Array<number | NativeStream | undefined>,
+  uid: number,
+  gid: number,
+  flags: number,
+  fastPath?: boolean,
+];
+
 /**
  * The raw binding. Its handles reference their loop only natively: a private loop that JS no longer
  * references can never run again, so when it is collected it closes the handles still on it (the
@@ -267,23 +281,7 @@ export interface NativeBinding {
   UDP: NativeClass<NativeUDP, [loop: NativeLoop, family?: number, recvmmsg?: boolean], NativeUDPReplaced>;
   /** Spawns in the constructor (throws a UVError with syscall 'spawn' when it cannot); the exit
    * comes through the 'exit' callback as (status, signal). */
-  Process: NativeClass<
-    NativeProcess,
-    [
-      loop: NativeLoop,
-      file: string,
-      argv: string[],
-      env: string[] | undefined,
-      cwd: string | undefined,
-      stdioFlags: number[],
-      stdioTargets: Array<number | NativeStream | undefined>,
-      uid: number,
-      gid: number,
-      flags: number,
-      fastPath?: boolean,
-    ],
-    object
-  > & {
+  Process: NativeClass<NativeProcess, [loop: NativeLoop, ...args: NativeSpawnArgs], object> & {
     kill(pid: number, signum: number): void;
     disableStdioInheritance(): void;
   };

@@ -4,7 +4,7 @@
  * memory (Node 20's libuv forks); what posix_spawn cannot express (uid/gid) goes through libuv's
  * uv_spawn. Both give the same observable behaviour; `fastPath` tells which one a child took.
  */
-import { binding, type NativeStream } from './binding.js';
+import { binding, type NativeSpawnArgs, type NativeStream } from './binding.js';
 import { illegalConstructor, invalidArgType, invalidArgValue, UVError } from './errors.js';
 // kClosed is named in the emitted declarations of the handle mixin.
 import { handleClass, resolveLoop, type kClosed } from './handle.js';
@@ -77,20 +77,6 @@ export interface ProcessOptions {
    */
   fastPath?: boolean;
 }
-
-/** What native spawn takes (see src/native/process.h). */
-type NativeSpawnArgs = [
-  file: string,
-  argv: string[],
-  env: string[] | undefined,
-  cwd: string | undefined,
-  stdioFlags: number[],
-  stdioTargets: Array<number | NativeStream | undefined>,
-  uid: number,
-  gid: number,
-  flags: number,
-  fastPath: boolean,
-];
 
 const kSpawn: unique symbol = Symbol('uvkit.spawn');
 const { kill: nativeKill, disableStdioInheritance: nativeDisableStdioInheritance } = binding.Process;
@@ -252,7 +238,8 @@ export class Process extends handleClass(binding.Process) {
   /**
    * Starts a child process; throws a UVError when it cannot be started (ENOENT for a missing file,
    * EACCES, ...), leaving no handle open. The handle is active until the child exits (onExit), and
-   * may be closed then. Closing it earlier means no onExit and nobody reaps the child (as libuv).
+   * may be closed then. Closing it earlier means no onExit; the child is still waited for when it
+   * exits (native reaper), so it leaves no zombie.
    */
   static spawn(options: ProcessOptions): Process;
   static spawn(loop: Loop | undefined, options: ProcessOptions): Process;

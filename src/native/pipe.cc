@@ -11,7 +11,6 @@
 #endif
 
 #include "features.h"
-#include "udp.h"
 
 namespace uvkit {
 
@@ -205,29 +204,20 @@ bool PipeWrap::ReadSendHandle(const Napi::CallbackInfo& info, size_t index, uv_s
     return false;
   }
   // libuv sends the fd of a TCP, Pipe or UDP handle.
-  HandleBase* handle = nullptr;
-  StreamBase* stream = StreamBase::FromValue(env, info[index]);
-  UDPWrap* udp = stream == nullptr ? UDPWrap::FromValue(env, info[index]) : nullptr;
-  if (stream != nullptr && (stream->StreamType() == UV_TCP || stream->StreamType() == UV_NAMED_PIPE)) {
-    handle = stream;
-    *out = stream->stream();
-  } else if (udp != nullptr) {
-    handle = udp;
-    *out = reinterpret_cast<uv_stream_t*>(udp->udp());
-  } else {
+  SocketHandle sent;
+  if (!SocketFromValue(env, info[index], &sent) || sent.type == UV_TTY) {
     ThrowInvalidArgType(env, "sendHandle", "a TCP, Pipe or UDP handle");
     return false;
   }
-  if (!handle->is_open()) {
-    *out = nullptr;
+  if (!sent.owner->is_open()) {
     ThrowHandleClosed(env);
     return false;
   }
-  if (handle->loop() != loop()) {
-    *out = nullptr;
+  if (sent.owner->loop() != loop()) {
     ThrowCodedError(env, ErrorKind::kTypeError, "ERR_INVALID_ARG_VALUE", "The handle to send must be on the pipe's loop");
     return false;
   }
+  *out = sent.uv;
   return true;
 }
 

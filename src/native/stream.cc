@@ -39,6 +39,18 @@ StreamBase* StreamBase::FromValue(napi_env env, napi_value value) {
   return nullptr;
 }
 
+bool StreamBase::SocketFromValue(napi_env env, napi_value value, SocketHandle* out) {
+  if (StreamBase* stream = FromValue(env, value)) {
+    *out = {stream, stream->stream(), stream->StreamType()};
+    return true;
+  }
+  if (UDPWrap* udp = UDPWrap::FromValue(env, value)) {
+    *out = {udp, reinterpret_cast<uv_stream_t*>(udp->udp()), UV_UDP};
+    return true;
+  }
+  return false;
+}
+
 bool StreamBase::ReadSendHandle(const Napi::CallbackInfo& info, size_t index, uv_stream_t** out) {
   *out = nullptr;
   if (info.Length() <= index || info[index].IsUndefined()) return true;
@@ -267,63 +279,32 @@ Napi::Value StreamBase::JsListen(const Napi::CallbackInfo& info) {
 // accept(client): client is a new, unopened stream of the server's type on the same loop.
 Napi::Value StreamBase::JsAccept(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  UDPWrap* udp = UDPWrap::FromValue(env, info[0]);
-  if (udp != nullptr) return AcceptUDP(env, udp);
-  StreamBase* client = FromValue(env, info[0]);
-  if (client == nullptr) {
+  SocketHandle client;
+  if (!SocketFromValue(env, info[0], &client)) {
     ThrowInvalidArgType(env, "client", "a TCP, Pipe, TTY or UDP handle");
     return {};
   }
   if (!CheckOpen(env)) return {};
-  if (!client->is_open()) {
+  if (!client.owner->is_open()) {
     ThrowHandleClosed(env);
     return {};
   }
-  if (client->loop() != loop()) {
+  if (client.owner->loop() != loop()) {
     ThrowCodedError(env, ErrorKind::kTypeError, "ERR_INVALID_ARG_VALUE", "The client must be on the server's loop");
     return {};
   }
-  if (client->StreamType() != AcceptedType()) {
+  if (client.type != AcceptedType()) {
     ThrowCodedError(env, ErrorKind::kTypeError, "ERR_INVALID_ARG_VALUE",
                     std::string("The client must be a ") + uv_handle_type_name(AcceptedType()) + " handle");
     return {};
   }
   // libuv closes the pending connection when accept fails, so refuse what it would fail on first.
   uv_os_fd_t fd;
-  if (uv_fileno(reinterpret_cast<uv_handle_t*>(client->stream()), &fd) == 0) {
+  if (uv_fileno(reinterpret_cast<uv_handle_t*>(client.uv), &fd) == 0) {
     ThrowCodedError(env, ErrorKind::kTypeError, "ERR_INVALID_ARG_VALUE", "The client already has a socket: accept() needs a new handle");
     return {};
   }
-  int err = uv_accept(stream(), client->stream());
-  if (err != 0) {
-    ThrowUVError(env, err, "accept");
-    return {};
-  }
-  return env.Undefined();
-}
-
-// accept(udp): an IPC pipe hands a received datagram socket to a new UDP handle.
-Napi::Value StreamBase::AcceptUDP(Napi::Env env, UDPWrap* client) {
-  if (!CheckOpen(env)) return {};
-  if (!client->is_open()) {
-    ThrowHandleClosed(env);
-    return {};
-  }
-  if (client->loop() != loop()) {
-    ThrowCodedError(env, ErrorKind::kTypeError, "ERR_INVALID_ARG_VALUE", "The client must be on the server's loop");
-    return {};
-  }
-  if (AcceptedType() != UV_UDP) {
-    ThrowCodedError(env, ErrorKind::kTypeError, "ERR_INVALID_ARG_VALUE",
-                    std::string("The client must be a ") + uv_handle_type_name(AcceptedType()) + " handle");
-    return {};
-  }
-  uv_os_fd_t fd;
-  if (uv_fileno(reinterpret_cast<uv_handle_t*>(client->udp()), &fd) == 0) {
-    ThrowCodedError(env, ErrorKind::kTypeError, "ERR_INVALID_ARG_VALUE", "The client already has a socket: accept() needs a new handle");
-    return {};
-  }
-  int err = uv_accept(stream(), reinterpret_cast<uv_stream_t*>(client->udp()));
+  int err = uv_accept(stream(), client.uv);  // libuv takes a uv_udp_t here too (an IPC pipe's)
   if (err != 0) {
     ThrowUVError(env, err, "accept");
     return {};

@@ -24,6 +24,16 @@ class StreamBase : public HandleBase {
   // The stream behind a JS value of one of our stream types, or nullptr (nothing thrown).
   static StreamBase* FromValue(napi_env env, napi_value value);
 
+  // A handle libuv accepts into and sends over IPC pipes: a stream or a UDP socket. libuv's
+  // uv_accept and uv_write2 take a uv_udp_t through their uv_stream_t* parameters.
+  struct SocketHandle {
+    HandleBase* owner;
+    uv_stream_t* uv;
+    uv_handle_type type;
+  };
+  // false (nothing thrown) for any other value.
+  static bool SocketFromValue(napi_env env, napi_value value, SocketHandle* out);
+
   explicit StreamBase(AddonState* state) : HandleBase(state) {}
 
   uv_stream_t* stream() const { return reinterpret_cast<uv_stream_t*>(uv_); }
@@ -65,7 +75,6 @@ class StreamBase : public HandleBase {
   static void OnConnection(uv_stream_t* server, int status);
 
   void AllocFromCaller(uv_buf_t* buf);
-  Napi::Value AcceptUDP(Napi::Env env, UDPWrap* client);
   void DeliverRead(ssize_t nread);
 
   Napi::Reference<Napi::Value> read_buffer_;  // startRead({ buffer }): the caller's Uint8Array

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "addon.h"
+#include "address.h"
 #include "errors.h"
 #include "list.h"
 #include "loop.h"
@@ -158,6 +159,22 @@ class HandleWrap : public Napi::ObjectWrap<Derived>, public Base {
     }
     this->Adopt(reinterpret_cast<uv_handle_t*>(&box->uv));
     return true;
+  }
+
+  // getsockname / getpeername of a socket handle (TCP, UDP) into `addr`; false after throwing.
+  bool SocketName(Napi::Env env, int (*fn)(const UvT*, sockaddr*, int*), const char* syscall, sockaddr_storage* addr) {
+    if (!this->CheckOpen(env)) return false;
+    int length = sizeof *addr;
+    int err = fn(uv(), reinterpret_cast<sockaddr*>(addr), &length);
+    if (err != 0) ThrowUVError(env, err, syscall);
+    return err == 0;
+  }
+
+  // SocketName as { address, port, family } (address.h).
+  Napi::Value SocketNameObject(Napi::Env env, int (*fn)(const UvT*, sockaddr*, int*), const char* syscall) {
+    sockaddr_storage addr;
+    if (!SocketName(env, fn, syscall, &addr)) return {};
+    return SocketAddressToObject(env, reinterpret_cast<sockaddr*>(&addr));
   }
 
   // Straight Node-API calls: the wrapper may already be collected with its finalizer still queued

@@ -94,24 +94,12 @@ Napi::Value TCPWrap::Connect(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-bool TCPWrap::SocketName(Napi::Env env, int (*fn)(const uv_tcp_t*, sockaddr*, int*), const char* syscall, sockaddr_storage* addr) {
-  if (!CheckOpen(env)) return false;
-  int length = sizeof *addr;
-  int err = fn(uv(), reinterpret_cast<sockaddr*>(addr), &length);
-  if (err != 0) ThrowUVError(env, err, syscall);
-  return err == 0;
-}
-
 Napi::Value TCPWrap::GetSockName(const Napi::CallbackInfo& info) {
-  sockaddr_storage addr;
-  if (!SocketName(info.Env(), uv_tcp_getsockname, "getsockname", &addr)) return {};
-  return SocketAddressToObject(info.Env(), reinterpret_cast<sockaddr*>(&addr));
+  return SocketNameObject(info.Env(), uv_tcp_getsockname, "getsockname");
 }
 
 Napi::Value TCPWrap::GetPeerName(const Napi::CallbackInfo& info) {
-  sockaddr_storage addr;
-  if (!SocketName(info.Env(), uv_tcp_getpeername, "getpeername", &addr)) return {};
-  return SocketAddressToObject(info.Env(), reinterpret_cast<sockaddr*>(&addr));
+  return SocketNameObject(info.Env(), uv_tcp_getpeername, "getpeername");
 }
 
 // nodelay(enable), simultaneousAccepts(enable): one boolean socket option each.

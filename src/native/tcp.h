@@ -27,8 +27,6 @@ class TCPWrap : public HandleWrap<TCPWrap, uv_tcp_t, StreamBase> {
 
  private:
   int EnableReusePort(int family, unsigned int* flags);
-  // getsockname / getpeername into `addr`; false after throwing.
-  bool SocketName(Napi::Env env, int (*fn)(const uv_tcp_t*, sockaddr*, int*), const char* syscall, sockaddr_storage* addr);
   Napi::Value SetOption(const Napi::CallbackInfo& info, int (*fn)(uv_tcp_t*, int), const char* syscall);
 };
 

@@ -603,24 +603,12 @@ Napi::Value UDPWrap::Disconnect(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-bool UDPWrap::SocketName(Napi::Env env, int (*fn)(const uv_udp_t*, sockaddr*, int*), const char* syscall, sockaddr_storage* addr) {
-  if (!CheckOpen(env)) return false;
-  int length = sizeof *addr;
-  int err = fn(udp(), reinterpret_cast<sockaddr*>(addr), &length);
-  if (err != 0) ThrowUVError(env, err, syscall);
-  return err == 0;
-}
-
 Napi::Value UDPWrap::GetSockName(const Napi::CallbackInfo& info) {
-  sockaddr_storage addr;
-  if (!SocketName(info.Env(), uv_udp_getsockname, "getsockname", &addr)) return {};
-  return SocketAddressToObject(info.Env(), reinterpret_cast<sockaddr*>(&addr));
+  return SocketNameObject(info.Env(), uv_udp_getsockname, "getsockname");
 }
 
 Napi::Value UDPWrap::GetPeerName(const Napi::CallbackInfo& info) {
-  sockaddr_storage addr;
-  if (!SocketName(info.Env(), uv_udp_getpeername, "getpeername", &addr)) return {};
-  return SocketAddressToObject(info.Env(), reinterpret_cast<sockaddr*>(&addr));
+  return SocketNameObject(info.Env(), uv_udp_getpeername, "getpeername");
 }
 
 Napi::Value UDPWrap::Open(const Napi::CallbackInfo& info) {

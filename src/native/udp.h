@@ -89,7 +89,6 @@ class UDPWrap : public HandleWrap<UDPWrap, uv_udp_t> {
   size_t CallerBufferInfo(char** data);
 
   bool ReadOptionalAddress(const Napi::CallbackInfo& info, size_t index, sockaddr_storage* addr, bool* given);
-  bool SocketName(Napi::Env env, int (*fn)(const uv_udp_t*, sockaddr*, int*), const char* syscall, sockaddr_storage* addr);
   Napi::Value SetFlag(const Napi::CallbackInfo& info, int (*fn)(uv_udp_t*, int), const char* syscall);
   Napi::Value SetHopLimit(const Napi::CallbackInfo& info, int (*fn)(uv_udp_t*, int), const char* syscall, int64_t min);
   bool StartReceiving(Napi::Env env, RecvMode mode, const Napi::Value& buffer);

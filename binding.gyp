@@ -19,6 +19,7 @@
         "src/native/reaper.cc",
         "src/native/signal.cc",
         "src/native/slab.cc",
+        "src/native/stats.cc",
         "src/native/stream.cc",
         "src/native/tcp.cc",
         "src/native/timer.cc",

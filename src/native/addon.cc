@@ -5,6 +5,7 @@
 #include "errors.h"
 #include "handle.h"
 #include "features.h"
+#include "fs.h"
 #include "loop.h"
 #include "signal_wrap.h"
 #include "pipe.h"
@@ -26,6 +27,7 @@ AddonState* AddonState::Get(napi_env env) {
 }
 
 AddonState::~AddonState() {
+  DeleteFsState(fs);
   std::vector<HandleBase*> list;
   list.swap(orphans);
   for (HandleBase* orphan : list) {
@@ -62,6 +64,7 @@ void AddonState::OnEnvCleanup(napi_async_cleanup_hook_handle, void* arg) {
 
 void AddonState::MaybeFinishTeardown() {
   if (!exiting || live_uv_handles != 0 || cleanup_hook == nullptr) return;
+  if (fs != nullptr && fs->in_flight != 0) return;  // libuv still owns requests of ours
   napi_async_cleanup_hook_handle hook = cleanup_hook;
   cleanup_hook = nullptr;
   napi_remove_async_cleanup_hook(hook);  // may free the environment (and this state): return at once
@@ -91,7 +94,7 @@ Napi::Value SetCallback(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   static const char* const kNames[] = {"close", "timer",    "prepare", "check",   "idle",      "async",
                                        "signal", "read", "write",   "shutdown", "connect", "connection",
-                                       "recv",   "recvBatch", "send",    "exit"};
+                                       "recv",   "recvBatch", "send",    "exit", "fsDone"};
   static_assert(sizeof(kNames) / sizeof(kNames[0]) == static_cast<size_t>(Callback::kCount), "one name per callback");
   Napi::Function fn;
   if (!info[0].IsString()) {
@@ -118,8 +121,11 @@ Napi::Value DebugCounts(const Napi::CallbackInfo& info) {
   counts.Set("handles", Napi::Number::New(env, static_cast<double>(state->live_handles)));
   // The reaper's SIGCHLD watcher (reaper.h) belongs to the environment, not to a test: it stays
   // while children of closed Process handles run, so it is not counted.
+  // Likewise the check handle of each loop's fs completion queue (fs_queue.h).
   int64_t reaper = state->reaper != nullptr ? 1 : 0;
-  counts.Set("uvHandles", Napi::Number::New(env, static_cast<double>(state->live_uv_handles - reaper)));
+  int64_t fs_queues = state->fs != nullptr ? state->fs->open_queues : 0;
+  counts.Set("uvHandles", Napi::Number::New(env, static_cast<double>(state->live_uv_handles - reaper - fs_queues)));
+  counts.Set("fsRequests", Napi::Number::New(env, static_cast<double>(state->fs != nullptr ? state->fs->in_flight : 0)));
   counts.Set("loops", Napi::Number::New(env, static_cast<double>(state->loops.size())));
   return counts;
 }
@@ -149,6 +155,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("UDP", UDPWrap::Define(env));
   exports.Set("Process", ProcessWrap::Define(env));
   exports.Set("features", FeaturesObject(env));
+  InitFs(env, exports);
   InitUtil(env, exports);
   return exports;
 }

@@ -15,6 +15,7 @@ namespace uvkit {
 class LoopWrap;
 class HandleBase;
 struct AddonState;
+struct FsState;
 
 // Every uv handle uvkit creates is allocated inside one of these; uv's `data` points at the
 // header, so a libuv callback can always reach the addon state, even after the JS wrapper is gone.
@@ -44,7 +45,7 @@ struct UvBox : UvHandleHeader {
 enum class Callback : int {
   kClose, kTimer, kPrepare, kCheck, kIdle, kAsync, kSignal,
   kRead, kWrite, kShutdown, kConnect, kConnection,
-  kRecv, kRecvBatch, kSend, kExit,
+  kRecv, kRecvBatch, kSend, kExit, kFsDone,
   kCount
 };
 
@@ -84,6 +85,8 @@ struct AddonState {
   // Children of closed Process handles not waited for yet, and the SIGCHLD watcher (reaper.h).
   std::vector<int> orphan_children;
   uv_signal_t* reaper = nullptr;
+
+  FsState* fs = nullptr;  // fs requests and open directories (fs.h), made on first use
 
   std::vector<LoopWrap*> loops;  // every loop of this environment that is not closed
   // Handle objects whose napi_wrap failed (a worker terminated during their constructor): no

@@ -2,6 +2,7 @@
 
 #include "embed.h"
 #include "features.h"
+#include "fs_queue.h"
 #include "handle.h"
 #include "wrap.h"
 
@@ -110,10 +111,12 @@ void LoopWrap::Teardown() {
 
 void LoopWrap::CloseOpenHandles() {
   handles.ForEach([](HandleBase* h) { h->StartClose(); });
+  CloseFsQueueIfIdle(this);
 }
 
 void LoopWrap::DetachAllHandles() {
   handles.ForEach([](HandleBase* h) { h->Detach(); });
+  DetachFsQueue(this);
 }
 
 void LoopWrap::RunUntilClosed() {

@@ -12,6 +12,7 @@ namespace uvkit {
 
 class HandleBase;
 struct Embedder;
+struct FsQueue;
 
 class LoopWrap : public Napi::ObjectWrap<LoopWrap> {
  public:
@@ -43,6 +44,7 @@ class LoopWrap : public Napi::ObjectWrap<LoopWrap> {
   void Teardown();
 
   IntrusiveList<HandleBase> handles;
+  FsQueue* fs_queue = nullptr;  // completions of fs requests on this loop (fs_queue.h)
 
  private:
   Napi::Value Run(const Napi::CallbackInfo& info);

@@ -226,7 +226,14 @@ export type CallbackName =
   | 'recv'
   | 'recvBatch'
   | 'send'
-  | 'exit';
+  | 'exit'
+  | 'fsDone';
+
+export type FsOpName =
+  | 'open' | 'close' | 'read' | 'write' | 'stat' | 'lstat' | 'fstat' | 'statfs' | 'unlink' | 'mkdir'
+  | 'mkdtemp' | 'mkstemp' | 'rmdir' | 'rename' | 'link' | 'symlink' | 'readlink' | 'realpath' | 'chmod'
+  | 'fchmod' | 'chown' | 'fchown' | 'lchown' | 'utime' | 'futime' | 'lutime' | 'access' | 'fsync'
+  | 'fdatasync' | 'ftruncate' | 'copyfile' | 'sendfile' | 'scandir' | 'opendir' | 'readdir' | 'closedir';
 
 /** What native Process spawns from, after its loop (see src/native/process.h). */
 export type NativeSpawnArgs = [
@@ -251,7 +258,20 @@ export interface NativeBinding {
   init(options: { UVError: new (errno: number, syscall: string) => Error }): void;
   /** Registers the function native code calls (with `this` = the handle) for one kind of event. */
   setCallback(name: CallbackName, callback: NativeCallback): void;
-  debugCounts(): { handles: number; uvHandles: number; loops: number };
+  debugCounts(): { handles: number; uvHandles: number; loops: number; fsRequests: number };
+  /**
+   * One fs operation (src/native/fs.cc). slot -1 runs it synchronously: the result is a number
+   * (negative: a libuv error), or a string / [name, type, ...] list for the operations that make
+   * one; numbers such as stat fields go to the array given to fsInit. slot >= 0 starts it on
+   * `loop`: 0, or a negative error when libuv refused to start it; the completion comes through
+   * the 'fsDone' callback as (count, records, extras) with `this` = the loop.
+   */
+  fsCall(op: number, slot: number, loop: NativeLoop | undefined, ...args: unknown[]): number | string | Array<string | number>;
+  /** True when libuv took the request in `slot` back (it then completes with ECANCELED). */
+  fsCancel(slot: number): boolean;
+  fsInit(values: Float64Array): void;
+  fsOps: Readonly<Record<FsOpName, number>>;
+  fsConstants: Readonly<Record<string, number>>;
   Loop: Ctor<NativeLoop, [isDefault: boolean]>;
   Timer: NativeClass<NativeTimer, [loop: NativeLoop], { start(timeout: number, repeat?: number): void }>;
   Prepare: NativeClass<NativeWatcher, [loop: NativeLoop], { start(): void }>;

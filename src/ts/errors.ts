@@ -7,10 +7,10 @@ import { binding } from './binding.js';
 
 /** Extra fields a libuv error may carry, as Node's own errors do. */
 export interface UVErrorDetails {
-  address?: string;
-  port?: number;
-  path?: string;
-  dest?: string;
+  address?: string | undefined;
+  port?: number | undefined;
+  path?: string | undefined;
+  dest?: string | undefined;
 }
 
 /**

@@ -26,6 +26,9 @@ export { Pipe, type PipeOptions, type HandleType } from './pipe.js';
 export { TTY, type TTYMode } from './tty.js';
 export { Process, type ProcessOptions, type StdioEntry } from './process.js';
 export { Stats } from './stats.js';
+export * as fs from './fs.js';
+export { FsRequest, type FsCallback } from './fs_queue.js';
+export { Dir, Dirent } from './dir.js';
 export {
   UDP,
   UDP_PARTIAL,

@@ -1,0 +1,150 @@
+#include "fs_queue.h"
+
+#include "addon.h"
+#include "errors.h"
+#include "loop.h"
+
+namespace uvkit {
+
+namespace {
+
+void DeleteQueue(FsQueue* queue) {
+  --queue->fs->open_queues;
+  AddonState* state = queue->state;
+  delete queue;
+  state->MaybeFinishTeardown();
+}
+
+void OnCheckClosed(uv_handle_t* handle) {
+  auto* queue = static_cast<FsQueue*>(handle->data);
+  queue->check_closed = true;
+  --queue->state->live_uv_handles;
+  if (queue->in_flight == 0) DeleteQueue(queue);
+}
+
+void CloseCheck(FsQueue* queue) {
+  queue->records.Reset();
+  queue->records_data = nullptr;
+  queue->records_capacity = 0;
+  uv_close(reinterpret_cast<uv_handle_t*>(&queue->check), OnCheckClosed);
+}
+
+// Room for `count` records, in a new array when the current one is too small.
+bool ReserveRecords(napi_env env, FsQueue* queue, size_t count) {
+  if (count <= queue->records_capacity) return true;
+  size_t capacity = queue->records_capacity == 0 ? 64 : queue->records_capacity;
+  while (capacity < count) capacity *= 2;
+  Napi::Float64Array array = Napi::Float64Array::New(Napi::Env{env}, capacity * kFsRecordStride);
+  if (Napi::Env{env}.IsExceptionPending()) return false;
+  queue->records = Napi::Persistent(array);
+  queue->records_data = array.Data();
+  queue->records_capacity = capacity;
+  return true;
+}
+
+// Hands every finished request to JS: fsDone.call(loop, count, records, extras).
+void Deliver(FsQueue* queue, std::vector<FsReq*>& done) {
+  napi_env env = queue->state->env;
+  Napi::HandleScope scope(Napi::Env{env});
+  size_t count = done.size();
+  napi_value extras = nullptr;
+  bool ok = ReserveRecords(env, queue, count);
+  for (size_t i = 0; i < count; ++i) {
+    FsReq& r = *done[i];
+    if (ok) {
+      double* record = queue->records_data + i * kFsRecordStride;
+      record[0] = r.slot;
+      record[1] = FsResultNumber(queue->fs, r);
+      FsNumericResult(r, record + 2);
+      napi_value extra = FsExtraResult(env, queue->fs, r);
+      if (extra != nullptr) {
+        if (extras == nullptr) napi_create_array_with_length(env, count, &extras);
+        napi_set_element(env, extras, static_cast<uint32_t>(i), extra);
+      }
+    }
+    FsRelease(queue->fs, r);
+  }
+  const Napi::FunctionReference& fn = queue->state->callbacks[static_cast<int>(Callback::kFsDone)];
+  if (!ok || fn.IsEmpty()) return;
+  napi_value undefined;
+  napi_get_undefined(env, &undefined);
+  napi_value args[3] = {Napi::Number::New(env, static_cast<double>(count)), queue->records.Value(),
+                        extras != nullptr ? extras : undefined};
+  queue->loop->Dispatch(env, nullptr, queue->loop->Value(), fn.Value(), 3, args);
+}
+
+void OnCheck(uv_check_t* handle) {
+  auto* queue = static_cast<FsQueue*>(handle->data);
+  uv_check_stop(handle);
+  std::vector<FsReq*> done;
+  done.swap(queue->done);
+  if (queue->loop == nullptr || queue->state->exiting) {
+    for (FsReq* r : done) FsRelease(queue->fs, *r);
+    return;
+  }
+  Deliver(queue, done);
+  done.clear();
+  if (queue->done.empty()) queue->done.swap(done);  // keeps the vector's capacity
+}
+
+}  // namespace
+
+FsQueue* FsQueueOf(Napi::Env env, LoopWrap* loop) {
+  if (loop->fs_queue != nullptr) return loop->fs_queue;
+  auto* queue = new FsQueue();
+  queue->state = loop->state();
+  queue->fs = GetFsState(queue->state);
+  queue->loop = loop;
+  int err = uv_check_init(loop->uv(), &queue->check);
+  if (err != 0) {
+    delete queue;
+    ThrowUVError(env, err, "uv_check_init");
+    return nullptr;
+  }
+  queue->check.data = queue;
+  // The check only runs to deliver completions; pending requests keep the loop alive themselves.
+  uv_unref(reinterpret_cast<uv_handle_t*>(&queue->check));
+  ++queue->state->live_uv_handles;
+  ++queue->fs->open_queues;
+  loop->fs_queue = queue;
+  return queue;
+}
+
+void OnFsDone(uv_fs_t* req) {
+  auto* r = reinterpret_cast<FsReq*>(req);
+  FsQueue* queue = r->queue;
+  r->finished = true;
+  --queue->in_flight;
+  --queue->fs->in_flight;
+  if (queue->loop == nullptr) {
+    FsRelease(queue->fs, *r);
+    if (queue->in_flight == 0 && queue->check_closed) DeleteQueue(queue);
+    else queue->state->MaybeFinishTeardown();
+    return;
+  }
+  if (queue->done.empty()) uv_check_start(&queue->check, OnCheck);
+  queue->done.push_back(r);
+}
+
+void CloseFsQueueIfIdle(LoopWrap* loop) {
+  FsQueue* queue = loop->fs_queue;
+  if (queue == nullptr || queue->in_flight != 0 || !queue->done.empty()) return;
+  loop->fs_queue = nullptr;
+  queue->loop = nullptr;
+  CloseCheck(queue);
+}
+
+void DetachFsQueue(LoopWrap* loop) {
+  FsQueue* queue = loop->fs_queue;
+  if (queue == nullptr) return;
+  loop->fs_queue = nullptr;
+  queue->loop = nullptr;
+  for (FsReq* r : queue->done) FsRelease(queue->fs, *r);
+  queue->done.clear();
+  for (auto& r : queue->fs->requests) {
+    if (r && r->busy && !r->finished && r->queue == queue) uv_cancel(reinterpret_cast<uv_req_t*>(&r->uv));
+  }
+  CloseCheck(queue);
+}
+
+}  // namespace uvkit

@@ -1,0 +1,126 @@
+/**
+ * The JS side of fs requests: numbered slots (the native pool of src/native/fs.h is indexed by
+ * them), the request objects waiting in them, and the delivery of completions, which native code
+ * hands over once per loop iteration for every request that finished (src/native/fs_queue.h).
+ */
+import { binding } from './binding.js';
+import { UVError } from './errors.js';
+import type { Loop } from './loop.js';
+
+/** Doubles per completion record: slot, result, then up to 14 values (src/native/fs.h). */
+const RECORD_STRIDE = 16;
+
+/**
+ * Turns a successful result into what the caller gets: `result` is libuv's number, `values` /
+ * `at` the numbers native code wrote (stat fields), `extra` a string or entry list.
+ */
+export type Convert<T> = (result: number, values: Float64Array, at: number, extra: unknown) => T;
+
+export type FsCallback<T> = (err: UVError | null, value?: T) => void;
+
+/** Numbers of sync calls (stat fields, the fd of mkstemp) land here. */
+export const syncValues = new Float64Array(RECORD_STRIDE);
+binding.fsInit(syncValues);
+
+const pending: Array<FsRequest<unknown> | undefined> = [];
+const freeSlots: number[] = [];
+
+function takeSlot(): number {
+  return freeSlots.length > 0 ? freeSlots.pop()! : pending.length;
+}
+
+/**
+ * A started fs request. The callback form returns it; `cancel()` asks libuv to take it back,
+ * which succeeds while it still waits for a thread-pool thread (the callback then gets ECANCELED).
+ */
+export class FsRequest<T = unknown> {
+  #slot = -1;
+  /** @internal */ convert: Convert<T>;
+  /** @internal */ syscall: string;
+  /** @internal */ path: string | undefined;
+  /** @internal */ dest: string | undefined;
+  /** @internal Kept only so the memory libuv reads or writes stays alive. */ pin: unknown;
+  /** @internal */ callback: FsCallback<T> | undefined;
+  /** @internal */ resolve: ((value: T) => void) | undefined = undefined;
+  /** @internal */ reject: ((error: unknown) => void) | undefined = undefined;
+
+  /** @internal */
+  constructor(syscall: string, convert: Convert<T>, path: string | undefined, dest: string | undefined, pin: unknown, callback: FsCallback<T> | undefined) {
+    this.syscall = syscall;
+    this.convert = convert;
+    this.path = path;
+    this.dest = dest;
+    this.pin = pin;
+    this.callback = callback;
+  }
+
+  /** True when the request was cancelled (its callback gets an ECANCELED error). */
+  cancel(): boolean {
+    return this.#slot >= 0 && binding.fsCancel(this.#slot);
+  }
+
+  /** @internal Starts the operation in a free slot; a refusal is reported like a failure. */
+  start(op: number, loop: Loop, a?: unknown, b?: unknown, c?: unknown, d?: unknown, e?: unknown): void {
+    const slot = takeSlot();
+    const status = binding.fsCall(op, slot, loop, a, b, c, d, e) as number;
+    if (status < 0) {
+      if (slot < pending.length) freeSlots.push(slot);
+      process.nextTick(() => this.complete(status, syncValues, 0, undefined));
+      return;
+    }
+    this.#slot = slot;
+    pending[slot] = this as FsRequest<unknown>;
+  }
+
+  /** @internal */
+  complete(result: number, values: Float64Array, at: number, extra: unknown): void {
+    this.#slot = -1;
+    const pin = this.pin;
+    this.pin = undefined;
+    if (result < 0) {
+      this.fail(this.error(result));
+      return;
+    }
+    const value = this.convert(result, values, at, extra);
+    if (this.callback !== undefined) {
+      // Node's read / write callbacks also receive the buffer (third argument).
+      (this.callback as (err: null, value: T, pin: unknown) => void)(null, value, pin);
+    } else {
+      this.resolve!(value);
+    }
+  }
+
+  /** @internal */
+  error(errno: number): UVError {
+    return new UVError(errno, this.syscall, { path: this.path, dest: this.dest });
+  }
+
+  /** @internal */
+  fail(error: UVError): void {
+    if (this.callback !== undefined) this.callback(error);
+    else this.reject!(error);
+  }
+}
+
+// One call per loop iteration with every request of that loop that finished. Each callback runs
+// even if an earlier one threw; errors take the path of callback errors (run() rethrows, onError,
+// or 'uncaughtException'), none is lost.
+binding.setCallback('fsDone', function (this: Loop, count: number, records: Float64Array, extras: unknown[] | undefined) {
+  let errors: unknown[] | undefined;
+  for (let i = 0; i < count; i++) {
+    const at = i * RECORD_STRIDE;
+    const slot = records[at]!;
+    const request = pending[slot];
+    pending[slot] = undefined;
+    freeSlots.push(slot);
+    if (request === undefined) continue;
+    try {
+      request.complete(records[at + 1]!, records, at + 2, extras?.[i]);
+    } catch (error) {
+      (errors ??= []).push(error);
+    }
+  }
+  if (errors === undefined) return;
+  if (errors.length === 1) throw errors[0];
+  for (const error of errors) this.reportError(error);
+});

@@ -10,6 +10,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <string>
 
 #include "addon.h"
@@ -29,7 +30,9 @@ constexpr const char* kFsOpNames[] = {
     "fsync",   "fdatasync", "ftruncate", "copyfile", "sendfile", "scandir", "opendir", "readdir", "closedir"};
 static_assert(sizeof(kFsOpNames) / sizeof(kFsOpNames[0]) == static_cast<size_t>(FsOp::kCount), "one name per op");
 
-constexpr int kArgumentError = 1;  // Start() threw; libuv results are <= 0 when started async
+// Start() threw. Not 1 (or any count): a synchronous call returns libuv's result, which is a byte
+// or entry count (a 1-byte write, a readdir of 1 entry), so only a value no result can take works.
+constexpr int kArgumentError = std::numeric_limits<int>::min();
 constexpr int64_t kMaxSlots = int64_t{1} << 22;
 constexpr int64_t kMaxFd = 0x7fffffff;
 constexpr int64_t kMaxPosition = 9007199254740991;  // 2^53-1

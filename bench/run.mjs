@@ -4,6 +4,7 @@
 // Results also go to bench/results/latest.json. Progress goes to stderr.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
@@ -26,9 +27,12 @@ const timersC = buildReference('timers');
 const udpC = buildReference('udp');
 const pingpongC = buildReference('tcp_pingpong');
 const pumpC = buildReference('tcp_pump');
+const fsC = buildReference('fs');
 // A reference row: the built binary with these arguments, or why it was skipped.
 const withArgs = (reference, ...args) => (reference.binary ? { ...reference, args } : reference);
 const sinkPath = path.join(here, 'workloads', 'sink.mjs');
+// The read benchmark's file (made by bench/workloads/fs.mjs on its first run, before the C one runs).
+const bigFilePath = path.join(os.tmpdir(), 'uvkit-bench-256m.bin');
 
 // ratio > 1 means uvkit is better (faster, more per second, or less memory for lowerIsBetter rows).
 const workloads = [
@@ -153,6 +157,33 @@ const workloads = [
     unit: 'spawns/s',
     uvkit: ['workloads/spawn.mjs', '--impl', 'uvkit', '--mode', 'seq', '--heap', '1024'],
     node: ['workloads/spawn.mjs', '--impl', 'node', '--mode', 'seq', '--heap', '1024'],
+  },
+  {
+    name: 'fs.stat of one path, 64 in flight, callbacks (vs fs.stat)',
+    unit: 'stats/s',
+    uvkit: ['workloads/fs.mjs', '--impl', 'uvkit', '--mode', 'stat-cb'],
+    node: ['workloads/fs.mjs', '--impl', 'node', '--mode', 'stat-cb'],
+    c: withArgs(fsC, 'stat-cb'),
+  },
+  {
+    name: 'fs.stat of one path, 64 in flight, promises (vs fs.promises.stat)',
+    unit: 'stats/s',
+    uvkit: ['workloads/fs.mjs', '--impl', 'uvkit', '--mode', 'stat-promise'],
+    node: ['workloads/fs.mjs', '--impl', 'node', '--mode', 'stat-promise'],
+  },
+  {
+    name: 'fs.statSync of one path (vs fs.statSync)',
+    unit: 'stats/s',
+    uvkit: ['workloads/fs.mjs', '--impl', 'uvkit', '--mode', 'stat-sync'],
+    node: ['workloads/fs.mjs', '--impl', 'node', '--mode', 'stat-sync'],
+    c: withArgs(fsC, 'stat-sync'),
+  },
+  {
+    name: 'fs.read of a cached 256 MiB file, 64 KiB chunks into one buffer (vs fs.read)',
+    unit: 'MB/s',
+    uvkit: ['workloads/fs.mjs', '--impl', 'uvkit', '--mode', 'read'],
+    node: ['workloads/fs.mjs', '--impl', 'node', '--mode', 'read'],
+    c: withArgs(fsC, 'read', bigFilePath),
   },
   {
     name: 'Memory per idle reading connection (1,000; JS heap + RSS)',

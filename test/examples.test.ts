@@ -81,6 +81,21 @@ describe('examples', () => {
     expect(stdout).toMatch(/25 commands, 2 failed, \d+ ms with 8 at a time/);
   });
 
+  it('copy-tree.ts', () => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'examples', 'copy-tree.ts'), '--concurrency', '8'], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 30_000,
+      env: { ...process.env, COPY_TREE_PROGRESS: '1' },
+    });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('verified 258 entries: content, modes, mtimes and links match');
+    expect(result.stdout).toMatch(/240 files, 13 directories, 6 links, 2781960 bytes in \d+ ms, 8 operations at a time/);
+    // The progress line is rewritten in place and ends with the totals.
+    expect(result.stderr).toMatch(/\rcopied \d+ files/);
+    expect(result.stderr.trimEnd().endsWith('copied 240 files, 13 dirs, 6 links, 2.8 MB')).toBe(true);
+  });
+
   it('pipeline.ts', () => {
     const { status, stdout, stderr } = runExample('pipeline.ts');
     expect(stderr).toBe('');

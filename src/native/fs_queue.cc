@@ -31,7 +31,9 @@ void CloseCheck(FsQueue* queue) {
 
 // Room for `count` records, in a new array when the current one is too small.
 bool ReserveRecords(napi_env env, FsQueue* queue, size_t count) {
-  if (count <= queue->records_capacity) return true;
+  // JS may have detached the array it was handed (a transferred buffer): its memory then belongs
+  // to someone else and must not be written. Detached, its length is 0: a new array replaces it.
+  if (count <= queue->records_capacity && !queue->records.IsEmpty() && queue->records.Value().ElementLength() != 0) return true;
   size_t capacity = queue->records_capacity == 0 ? 64 : queue->records_capacity;
   while (capacity < count) capacity *= 2;
   Napi::Float64Array array = Napi::Float64Array::New(Napi::Env{env}, capacity * kFsRecordStride);
@@ -122,8 +124,15 @@ void OnFsDone(uv_fs_t* req) {
     else queue->state->MaybeFinishTeardown();
     return;
   }
-  if (queue->done.empty()) uv_check_start(&queue->check, OnCheck);
   queue->done.push_back(r);
+  // Nothing else of this loop can finish before the check phase: deliver now, as Node does from
+  // this phase. (Waiting for the check phase delays the next request's start; a sequential reader
+  // then finds the pool thread asleep more often: ~10% of read throughput.)
+  if (queue->in_flight == 0) {
+    OnCheck(&queue->check);
+    return;
+  }
+  if (queue->done.size() == 1) uv_check_start(&queue->check, OnCheck);
 }
 
 void CloseFsQueueIfIdle(LoopWrap* loop) {

@@ -343,7 +343,12 @@ Napi::Value RunSync(const Napi::CallbackInfo& info, FsState* fs, FsOp op) {
   double result = FsResultNumber(fs, r);
   napi_value extra = nullptr;
   if (r.uv.result >= 0) {
-    if (fs->sync_length >= kFsRecordStride) FsNumericResult(r, fs->sync_data);
+    // The array is looked up on every call, not kept as a pointer: JS may have detached it (a
+    // transferred buffer), and its memory then belongs to someone else. Detached, its length is 0.
+    if (!fs->sync_values.IsEmpty()) {
+      Napi::Float64Array values = fs->sync_values.Value();
+      if (values.ElementLength() >= kFsRecordStride) FsNumericResult(r, values.Data());
+    }
     extra = FsExtraResult(env, fs, r);
   }
   FsRelease(fs, r);
@@ -423,8 +428,6 @@ Napi::Value FsInit(const Napi::CallbackInfo& info) {
   FsState* fs = GetFsState(AddonState::Get(env));
   auto values = info[0].As<Napi::Float64Array>();
   fs->sync_values = Napi::Persistent(values);
-  fs->sync_data = values.Data();
-  fs->sync_length = values.ElementLength();
   return env.Undefined();
 }
 
@@ -512,7 +515,9 @@ void FsRelease(FsState* fs, FsReq& r) {
   if (r.op == FsOp::kReaddir || r.op == FsOp::kClosedir) {
     FsDir* dir = fs->Dir(r.dir);
     if (dir != nullptr) dir->busy = false;
-    if (r.op == FsOp::kClosedir) fs->RemoveDir(r.dir);
+    // A closedir cancelled before it ran (env teardown) closed nothing: the directory stays listed,
+    // so DeleteFsState still closes it (libuv's closedir itself always frees it, whatever it returns).
+    if (r.op == FsOp::kClosedir && r.uv.result != UV_ECANCELED) fs->RemoveDir(r.dir);
   }
   uv_fs_req_cleanup(&r.uv);
   r.busy = false;

@@ -51,8 +51,6 @@ struct FsState {
   std::vector<std::unique_ptr<FsReq>> requests;  // by slot
   std::vector<std::unique_ptr<FsDir>> dirs;      // by id; null when free
   Napi::Reference<Napi::Float64Array> sync_values;  // numeric results of sync calls
-  double* sync_data = nullptr;
-  size_t sync_length = 0;
   int64_t in_flight = 0;  // async requests libuv has not called back yet (env teardown waits)
   int64_t open_queues = 0;
 

@@ -145,15 +145,17 @@ export class Dir {
   close(callback?: FsCallback<void>): void | Promise<void> {
     if (callback !== undefined && typeof callback !== 'function') throw invalidArgType('callback', 'of type function', callback);
     if (this.#closed) throw dirClosed();
-    this.#markClosed();
+    // Marked closed only once the close started: when it throws (a read in flight:
+    // ERR_DIR_CONCURRENT_OPERATION) the Dir stays open, to be closed later or by the registry.
     const request = dirOps!.close(this.#id, { loop: this.#loop }, callback);
+    this.#markClosed();
     if (callback === undefined) return request as Promise<void>;
   }
 
   closeSync(): void {
     if (this.#closed) throw dirClosed();
-    this.#markClosed();
     dirOps!.closeSync(this.#id);
+    this.#markClosed();
   }
 
   #markClosed(): void {

@@ -219,28 +219,37 @@ function submit<T>(
   const loop = loopOf(options);
   const shownPath = path === undefined ? undefined : shown(path);
   const shownDest = dest === undefined ? undefined : shown(dest);
+  const signal = options?.signal;
+  // Checked before anything starts: a bad signal is an argument error like the others.
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalidArgType('options.signal', 'an instance of AbortSignal', signal);
   const request = new FsRequest<T>(syscall, convert, shownPath, shownDest, pin, callback);
   if (callback !== undefined) {
     request.start(op, loop, a, b, c, d, e);
     return request;
   }
-  const signal = options?.signal;
-  return new Promise<T>((resolve, reject) => {
-    request.resolve = resolve;
-    request.reject = reject;
-    if (signal?.aborted) {
-      reject(request.error(errnoOf('ECANCELED')));
-      return;
-    }
-    request.start(op, loop, a, b, c, d, e);
-    if (signal !== undefined) {
-      const abort = (): void => void request.cancel();
-      signal.addEventListener('abort', abort, { once: true });
-      const done = (): void => signal.removeEventListener('abort', abort);
-      request.resolve = (value) => (done(), resolve(value));
-      request.reject = (error) => (done(), reject(error));
-    }
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
   });
+  request.resolve = resolve;
+  request.reject = reject;
+  if (signal?.aborted) {
+    reject(request.error(errnoOf('ECANCELED')));
+    return promise;
+  }
+  // Started outside the promise's executor: what start() throws (a closed loop, a Dir busy with
+  // another request) is thrown synchronously, as in the callback form, not turned into a rejection.
+  request.start(op, loop, a, b, c, d, e);
+  if (signal !== undefined) {
+    const abort = (): void => void request.cancel();
+    signal.addEventListener('abort', abort, { once: true });
+    const done = (): void => signal.removeEventListener('abort', abort);
+    request.resolve = (value) => (done(), resolve(value));
+    request.reject = (error) => (done(), reject(error));
+  }
+  return promise;
 }
 
 function errnoOf(code: string): number {

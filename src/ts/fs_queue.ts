@@ -62,7 +62,13 @@ export class FsRequest<T = unknown> {
   /** @internal Starts the operation in a free slot; a refusal is reported like a failure. */
   start(op: number, loop: Loop, a?: unknown, b?: unknown, c?: unknown, d?: unknown, e?: unknown): void {
     const slot = takeSlot();
-    const status = binding.fsCall(op, slot, loop, a, b, c, d, e) as number;
+    let status: number;
+    try {
+      status = binding.fsCall(op, slot, loop, a, b, c, d, e) as number;
+    } catch (error) {
+      if (slot < pending.length) freeSlots.push(slot); // nothing started: the slot stays free
+      throw error;
+    }
     if (status < 0) {
       if (slot < pending.length) freeSlots.push(slot);
       process.nextTick(() => this.complete(status, syncValues, 0, undefined));
@@ -111,9 +117,11 @@ binding.setCallback('fsDone', function (this: Loop, count: number, records: Floa
     const at = i * RECORD_STRIDE;
     const slot = records[at]!;
     const request = pending[slot];
+    // A slot this module did not hand out (a request started through the raw binding) is not
+    // added to the free list: it could be handed out twice, or grow `pending` to its number.
+    if (request === undefined) continue;
     pending[slot] = undefined;
     freeSlots.push(slot);
-    if (request === undefined) continue;
     try {
       request.complete(records[at + 1]!, records, at + 2, extras?.[i]);
     } catch (error) {

@@ -397,6 +397,7 @@ Napi::Value FsCall(const Napi::CallbackInfo& info) {
   }
   r->busy = true;
   r->finished = false;
+  r->cancelled = false;
   if (r->dir >= 0) fs->Dir(r->dir)->busy = true;
   ++queue->in_flight;
   ++fs->in_flight;
@@ -413,8 +414,9 @@ Napi::Value FsCancel(const Napi::CallbackInfo& info) {
   auto index = static_cast<size_t>(slot);
   if (index >= fs->requests.size() || !fs->requests[index]) return Napi::Boolean::New(env, false);
   FsReq& r = *fs->requests[index];
-  if (!r.busy || r.finished) return Napi::Boolean::New(env, false);
-  return Napi::Boolean::New(env, uv_cancel(reinterpret_cast<uv_req_t*>(&r.uv)) == 0);
+  if (!r.busy || r.finished || r.cancelled) return Napi::Boolean::New(env, false);
+  r.cancelled = uv_cancel(reinterpret_cast<uv_req_t*>(&r.uv)) == 0;
+  return Napi::Boolean::New(env, r.cancelled);
 }
 
 // fsInit(values): the Float64Array (at least kFsRecordStride long) sync calls write numbers to.

@@ -34,6 +34,7 @@ struct FsReq {
   FsOp op = FsOp::kCount;
   bool busy = false;      // started and not yet handed to JS
   bool finished = false;  // libuv called back (the result waits in the queue)
+  bool cancelled = false;  // uv_cancel succeeded (libuv would say yes again until it calls back)
   FsQueue* queue = nullptr;
   int32_t dir = -1;  // readdir / closedir: the directory's id; opendir: the new one's
   uint32_t entries = 0;  // opendir: how many entries each readdir returns at most

@@ -129,6 +129,7 @@ binding.setCallback('fsDone', function (this: Loop, count: number, records: Floa
     }
   }
   if (errors === undefined) return;
-  if (errors.length === 1) throw errors[0];
+  // Reported, not thrown, even when there is one: a throw names this call's receiver (the loop) as
+  // the failing handle, while these errors belong to no handle (onError gets null for all of them).
   for (const error of errors) this.reportError(error);
 });

@@ -1,6 +1,6 @@
 // The leak-checking harness (pyuv's TestLoop did the same): after every test, no handle the test
-// created may still be open, every private loop must close cleanly, and every uv handle must be
-// freed once Node's loop has run the pending close callbacks.
+// created may still be open, every private loop must close cleanly, every uv handle must be
+// freed once Node's loop has run the pending close callbacks, and no fs request may be in flight.
 import { afterEach } from 'vitest';
 import { binding } from '../../src/ts/binding.js';
 import '../../src/ts/index.js';
@@ -38,6 +38,17 @@ afterEach(async () => {
   if (counts.handles !== 0 || counts.uvHandles !== 0) {
     problems.push(`handles still alive after the test: ${JSON.stringify(counts)}`);
   }
+
+  // fs requests libuv has not called back yet (private loops' ones ended with their close()): a
+  // request on Node's loop may still be in the thread pool; give it a moment, then it is a leak
+  // (a callback that never comes, or a thread left blocked).
+  const fsDeadline = Date.now() + 2_000;
+  for (let i = 0; binding.debugCounts().fsRequests > 0 && Date.now() < fsDeadline; i++) {
+    if (i < 200) await turnNodeLoop();
+    else await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  const { fsRequests } = binding.debugCounts();
+  if (fsRequests !== 0) problems.push(`${fsRequests} fs request(s) still in flight after the test`);
 
   if (problems.length > 0) throw new Error(`leak check failed:\n  ${problems.join('\n  ')}`);
 });

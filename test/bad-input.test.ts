@@ -4,10 +4,14 @@
 // no side effect (a rejected start() leaves the handle inactive, a rejected constructor creates no
 // handle). reliability.md §2.3 lists the values.
 import fc from 'fast-check';
+import { closeSync, fstatSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { inspect } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { binding } from '../src/ts/binding.js';
-import { Async, Check, Idle, Loop, Prepare, Signal, Timer, UVError, constants, errors } from '../src/ts/index.js';
+import { Async, Check, Idle, Loop, Prepare, Signal, Timer, UVError, constants, errors, fs } from '../src/ts/index.js';
 import type { AsyncToken, Handle } from '../src/ts/index.js';
 import { capture, errorCode, NO_THROW } from './helpers/assert.js';
 
@@ -890,5 +894,383 @@ describe('fast-check: public methods with arbitrary arguments', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// fs (API.md "fs"): every function, every argument, in its three forms (callback, promise, Sync).
+// A bad argument throws synchronously in each form (the promise form too: no rejected promise),
+// before anything starts: no request in flight, the scratch directory, its files and the open fd
+// unchanged.
+
+describe('fs: bad input', () => {
+  interface Ctx {
+    dir: string;
+    file: string;
+    sub: string;
+    fd: number;
+  }
+
+  type Kind =
+    | 'path'
+    | 'fd'
+    | 'mode'
+    | 'modeRequired'
+    | 'accessMode'
+    | 'flags'
+    | 'openMode'
+    | 'id'
+    | 'time'
+    | 'readBuffer'
+    | 'writeBuffer'
+    | 'buffers'
+    | 'offset'
+    | 'length'
+    | 'position'
+    | 'copyMode'
+    | 'symlinkType'
+    | 'truncLength'
+    | 'size'
+    | 'encoding'
+    | 'string';
+
+  const T = 'ERR_INVALID_ARG_TYPE';
+  const R = 'ERR_OUT_OF_RANGE';
+  const V = 'ERR_INVALID_ARG_VALUE';
+  type Bad = Array<[unknown, string]>;
+
+  const notObjectsOrStrings: unknown[] = [undefined, null, 1, true, 1n, Symbol('p'), noop, {}, [], new String('x'), new Number(1), new Date(0)];
+  const badFd: Bad = [
+    ...['1', null, undefined, true, 1n, {}, [], Symbol('fd'), new Number(3)].map((v): [unknown, string] => [v, T]),
+    ...[-1, 1.5, NaN, Infinity, -Infinity, 2 ** 31, 2 ** 53, -0.5].map((v): [unknown, string] => [v, R]),
+  ];
+  // An optional positional argument that is a plain object is the options object (as in Node), so
+  // objects are bad values only where the argument is required or not last.
+  const badMode = (required: boolean, max: number): Bad => [
+    ...[true, 1n, [], Symbol('m'), ...(required ? [undefined, {}, noop] : [])].map((v): [unknown, string] => [v, T]),
+    ...['8', 'abc', '', '0x1ff', '-1', ' 7', '7 ', '0o7', '1e3'].map((v): [unknown, string] => [v, V]),
+    ...[-1, max + 1, 1.5, NaN, Infinity, -Infinity].map((v): [unknown, string] => [v, R]),
+  ];
+  const badTime: Bad = [undefined, null, 'abc', '', ' ', NaN, Infinity, -Infinity, {}, [], new Date(Number.NaN), true, 1n, Symbol('t')].map((v): [unknown, string] => [v, T]);
+  const badPosition: Bad = [
+    ...['1', true, Symbol('pos')].map((v): [unknown, string] => [v, T]),
+    ...[-2, 1.5, NaN, Infinity, 2 ** 53, -(2 ** 31), 2n ** 63n, -2n].map((v): [unknown, string] => [v, R]),
+  ];
+
+  function badValues(kind: Kind): Bad {
+    switch (kind) {
+      case 'path':
+        return [
+          ...notObjectsOrStrings.map((v): [unknown, string] => [v, T]),
+          [new URL('http://example.com/x'), T],
+          [new Int32Array(2), T],
+          [new DataView(new ArrayBuffer(2)), T],
+          ['a\u0000b', V],
+          ['\u0000', V],
+          [Buffer.from('a\u0000b'), V],
+          [new Uint8Array([0x61, 0]), V],
+          [new URL('file:///a%00b'), V],
+          [new URL('file://host/x'), 'ERR_INVALID_FILE_URL_HOST'],
+          [new URL('file:///a%2fb'), 'ERR_INVALID_FILE_URL_PATH'],
+        ];
+      case 'fd':
+        return badFd;
+      case 'mode':
+        return badMode(false, 0o7777);
+      case 'modeRequired':
+        return badMode(true, 0o7777);
+      case 'openMode':
+        return badMode(false, 0xffff);
+      case 'accessMode':
+        return [
+          ...[true, 1n, [], Symbol('a')].map((v): [unknown, string] => [v, T]),
+          ...['', '8', 'r'].map((v): [unknown, string] => [v, V]),
+          ...[-1, 8, 1.5, NaN, Infinity].map((v): [unknown, string] => [v, R]),
+        ];
+      case 'flags':
+        return [
+          ...[true, 1n, {}, [], Symbol('f'), new String('r')].map((v): [unknown, string] => [v, T]),
+          ...['rw', 'x', '', 'R', 'r ', 'toString', '__proto__', 'constructor', 'w\u0000'].map((v): [unknown, string] => [v, V]),
+          ...[1.5, NaN, Infinity, 2 ** 31, -(2 ** 31) - 1].map((v): [unknown, string] => [v, R]),
+        ];
+      case 'id':
+        return [
+          ...['0', null, undefined, true, 1n, {}, Symbol('id')].map((v): [unknown, string] => [v, T]),
+          ...[-2, 2 ** 32, 1.5, NaN, Infinity].map((v): [unknown, string] => [v, R]),
+        ];
+      case 'time':
+        return badTime;
+      case 'readBuffer':
+      case 'writeBuffer':
+        return [
+          ...[null, undefined, 1, true, {}, Symbol('b'), new ArrayBuffer(8), new String('x'), ...(kind === 'readBuffer' ? ['str'] : [])].map((v): [unknown, string] => [v, T]),
+          [[], V],
+          [[Buffer.alloc(1), 'x'], T],
+          [[Buffer.alloc(1), null], T],
+          [[new ArrayBuffer(1)], T],
+        ];
+      case 'buffers':
+        return [
+          ...[null, undefined, 1, 'str', Buffer.alloc(1), {}, new Set([Buffer.alloc(1)])].map((v): [unknown, string] => [v, T]),
+          [[], V],
+          [[Buffer.alloc(1), 'x'], T],
+          [[1], T],
+        ];
+      case 'offset':
+        return [
+          ...['1', true, 1n, Symbol('o')].map((v): [unknown, string] => [v, T]),
+          ...[-1, 1.5, NaN, Infinity, 9, 2 ** 53].map((v): [unknown, string] => [v, R]),
+        ];
+      case 'length':
+        return [
+          ...['1', true, 1n, Symbol('l')].map((v): [unknown, string] => [v, T]),
+          ...[-1, 1.5, NaN, Infinity, 9, 2 ** 31].map((v): [unknown, string] => [v, R]),
+        ];
+      case 'position':
+        return badPosition;
+      case 'copyMode':
+        return [
+          ...['1', true, 1n, Symbol('c')].map((v): [unknown, string] => [v, T]),
+          ...[-1, 8, 1.5, NaN, Infinity].map((v): [unknown, string] => [v, R]),
+        ];
+      case 'symlinkType':
+        return [
+          ...['bogus', 'FILE', 'dir ', '', true, 1n, Symbol('s')].map((v): [unknown, string] => [v, V]),
+          ...[-1, 8, 1.5, NaN].map((v): [unknown, string] => [v, R]),
+        ];
+      case 'truncLength':
+      case 'size':
+        return [
+          ...['0', true, 1n, Symbol('n'), ...(kind === 'size' ? [null, undefined, {}] : [])].map((v): [unknown, string] => [v, T]),
+          ...[-1, 1.5, NaN, Infinity, 2 ** 53].map((v): [unknown, string] => [v, R]),
+        ];
+      case 'encoding':
+        return [
+          ...['bogus', 'utf-9', '', 5, true, Symbol('e')].map((v): [unknown, string] => [v, V]),
+        ];
+      case 'string':
+        return [];
+    }
+  }
+
+  interface FsOp {
+    name: string;
+    /** The function name (differs from `name` for the string form of write). */
+    fn: string;
+    /** Valid arguments, fresh for each call; kinds[i] says what args[i] is. */
+    args: (c: Ctx) => unknown[];
+    kinds: Kind[];
+    hasSync?: boolean;
+  }
+
+  const op = (name: string, kinds: Kind[], args: (c: Ctx) => unknown[], fn = name): FsOp => ({ name, fn, args, kinds });
+  const ops: FsOp[] = [
+    ...['stat', 'lstat', 'statfs', 'readlink', 'realpath', 'scandir'].map((n) => op(n, ['path'], (c) => [c.file])),
+    op('unlink', ['path'], (c) => [c.file]),
+    op('rmdir', ['path'], (c) => [c.sub]),
+    op('mkdtemp', ['path'], (c) => [path.join(c.dir, 'tmp-')]),
+    op('mkstemp', ['path'], (c) => [path.join(c.dir, 'tmp-')]),
+    op('opendir', ['path'], (c) => [c.dir]),
+    ...['close', 'fstat', 'fsync', 'fdatasync'].map((n) => op(n, ['fd'], (c) => [c.fd])),
+    op('open', ['path', 'flags', 'openMode'], (c) => [path.join(c.dir, 'new'), 'w', 0o644]),
+    op('read', ['fd', 'readBuffer', 'offset', 'length', 'position'], (c) => [c.fd, Buffer.alloc(8), 0, 8, 0]),
+    op('write', ['fd', 'writeBuffer', 'offset', 'length', 'position'], (c) => [c.fd, Buffer.from('12345678'), 0, 8, 0]),
+    op('write(string)', ['fd', 'string', 'position', 'encoding'], (c) => [c.fd, 'text', 0, 'utf8'], 'write'),
+    op('readv', ['fd', 'buffers', 'position'], (c) => [c.fd, [Buffer.alloc(4)], 0]),
+    op('writev', ['fd', 'buffers', 'position'], (c) => [c.fd, [Buffer.from('1234')], 0]),
+    op('mkdir', ['path', 'mode'], (c) => [path.join(c.dir, 'newdir'), 0o755]),
+    op('chmod', ['path', 'modeRequired'], (c) => [c.file, 0o600]),
+    op('fchmod', ['fd', 'modeRequired'], (c) => [c.fd, 0o600]),
+    op('access', ['path', 'accessMode'], (c) => [c.file, 0]),
+    op('ftruncate', ['fd', 'truncLength'], (c) => [c.fd, 0]),
+    op('chown', ['path', 'id', 'id'], (c) => [c.file, -1, -1]),
+    op('lchown', ['path', 'id', 'id'], (c) => [c.file, -1, -1]),
+    op('fchown', ['fd', 'id', 'id'], (c) => [c.fd, -1, -1]),
+    op('utime', ['path', 'time', 'time'], (c) => [c.file, 1, 2]),
+    op('lutime', ['path', 'time', 'time'], (c) => [c.file, 1, 2]),
+    op('futime', ['fd', 'time', 'time'], (c) => [c.fd, 1, 2]),
+    op('rename', ['path', 'path'], (c) => [c.file, path.join(c.dir, 'renamed')]),
+    op('link', ['path', 'path'], (c) => [c.file, path.join(c.dir, 'linked')]),
+    op('symlink', ['path', 'path', 'symlinkType'], (c) => [c.file, path.join(c.dir, 'symlinked'), 'file']),
+    op('copyfile', ['path', 'path', 'copyMode'], (c) => [c.file, path.join(c.dir, 'copied'), 0]),
+    op('sendfile', ['fd', 'fd', 'size', 'size'], (c) => [c.fd, c.fd, 0, 1]),
+  ];
+
+  it('the table covers every function of fs (each async function has its Sync twin)', () => {
+    const fns = Object.keys(fs).filter((k) => typeof (fs as Record<string, unknown>)[k] === 'function' && /^[a-z]/.test(k) && !k.endsWith('Sync'));
+    expect([...new Set(ops.map((o) => o.fn))].sort()).toEqual(fns.sort());
+    for (const name of fns) expect(typeof (fs as Record<string, unknown>)[`${name}Sync`]).toBe('function');
+  });
+
+  let ctx: Ctx | undefined;
+  function setup(): Ctx {
+    const dir = mkdtempSync(path.join(tmpdir(), 'uvkit-bad-fs-'));
+    const file = path.join(dir, 'file');
+    writeFileSync(file, 'content');
+    const sub = path.join(dir, 'sub');
+    mkdirSync(sub);
+    ctx = { dir, file, sub, fd: openSync(file, 'r+') };
+    return ctx;
+  }
+  afterEach(() => {
+    if (ctx === undefined) return;
+    closeSync(ctx.fd);
+    rmSync(ctx.dir, { recursive: true, force: true });
+    ctx = undefined;
+  });
+
+  /** What a call must not change: the directory's entries (mode, size, times), the file's content, the fd's offset. */
+  function snapshot(c: Ctx): string {
+    const entries = readdirSync(c.dir)
+      .sort()
+      .map((name) => {
+        const st = lstatSync(path.join(c.dir, name));
+        return `${name}:${st.mode}:${st.size}:${st.mtimeMs}:${st.uid}:${st.gid}`;
+      });
+    return JSON.stringify([entries, readFileSync(c.file, 'latin1'), fstatSync(c.fd).size]);
+  }
+
+  const FORMS = ['callback', 'promise', 'sync'] as const;
+
+  /** Calls fs[fn] in `form`; the value it threw, or NO_THROW (a returned promise is silenced: it must not exist). */
+  function callIn(form: (typeof FORMS)[number], fn: string, args: unknown[]): unknown {
+    const name = form === 'sync' ? `${fn}Sync` : fn;
+    const f = (fs as unknown as Record<string, (...a: unknown[]) => unknown>)[name]!;
+    return capture(() => {
+      const result = f(...args, ...(form === 'callback' ? [noop] : []));
+      if (result instanceof Promise) result.catch(noop);
+    });
+  }
+
+  function expectRejected(c: Ctx, form: (typeof FORMS)[number], fsOp: FsOp, args: unknown[], code: string, what: string): void {
+    const before = snapshot(c);
+    const error = callIn(form, fsOp.fn, args);
+    expect(error, `${what} did not throw`).not.toBe(NO_THROW);
+    expect(errorCode(error), `${what}: ${inspect(error)}`).toBe(code);
+    // ours are exactly TypeError / RangeError; Node's own (fileURLToPath's) are subclasses of TypeError
+    if (code === R) expect(className(error), what).toBe('RangeError');
+    else if (code === T || code === V) expect(className(error), what).toBe('TypeError');
+    else expect(error, what).toBeInstanceOf(TypeError);
+    expect(binding.debugCounts().fsRequests, `${what} started a request`).toBe(0);
+    expect(snapshot(c), `${what} changed something`).toBe(before);
+  }
+
+  for (const fsOp of ops) {
+    fsOp.kinds.forEach((kind, index) => {
+      const values = badValues(kind);
+      if (values.length === 0) return;
+      it(`${fsOp.name}: bad argument ${index} (${kind}) throws ${[...new Set(values.map(([, c]) => c))].join(' / ')} in every form, with no side effect`, async () => {
+        const c = setup();
+        for (const [value, code] of values) {
+          for (const form of FORMS) {
+            const args = fsOp.args(c);
+            args[index] = value;
+            expectRejected(c, form, fsOp, args, code, `fs.${fsOp.fn}${form === 'sync' ? 'Sync' : ''}(${args.map(label).join(', ')})${form === 'callback' ? ' with a callback' : ''}`);
+          }
+        }
+        await new Promise((resolve) => setImmediate(resolve));
+        expect(binding.debugCounts().fsRequests).toBe(0);
+        expect(readdirSync(c.dir).sort()).toEqual(['file', 'sub']);
+      });
+    });
+
+    it(`${fsOp.name}: bad options, options.loop, options.signal and callback throw ERR_INVALID_ARG_TYPE (a closed loop ERR_LOOP_CLOSED), with no side effect`, () => {
+      const c = setup();
+      const closed = new Loop();
+      closed.close();
+      const raw = new binding.Loop(false);
+      try {
+        const fakeLoop = Object.create(Loop.prototype) as unknown;
+        const badOptions = [5, 'x', true, 1n, Symbol('o'), [], noop];
+        const cases2: Array<[unknown[], string, string]> = [];
+        // a function in the options position is the callback: only non-functions are bad options here
+        for (const options of badOptions.filter((o) => typeof o !== 'function')) {
+          // (a string in a positional slot is read as that argument; after all of them it is options)
+          cases2.push([[...fsOp.args(c), options], T, `options ${label(options)}`]);
+        }
+        for (const loop of [{}, 5, 'x', null, raw, fakeLoop, Loop]) cases2.push([[...fsOp.args(c), { loop }], T, `loop ${label(loop)}`]);
+        cases2.push([[...fsOp.args(c), { loop: closed }], 'ERR_LOOP_CLOSED', 'a closed loop']);
+        for (const signal of [{}, 'x', 5, null, { aborted: true }, new EventTarget()]) cases2.push([[...fsOp.args(c), { signal }], T, `signal ${label(signal)}`]);
+        for (const [args, code, what] of cases2) {
+          for (const form of ['callback', 'promise'] as const) {
+            const before = snapshot(c);
+            const error = callIn(form, fsOp.fn, args);
+            const label2 = `fs.${fsOp.fn}(${fsOp.name}) ${form} with ${what}`;
+            expect(error, `${label2} did not throw`).not.toBe(NO_THROW);
+            expect(errorCode(error), `${label2}: ${inspect(error)}`).toBe(code);
+            expect(binding.debugCounts().fsRequests, label2).toBe(0);
+            expect(snapshot(c), label2).toBe(before);
+          }
+        }
+        for (const cb of [5, 'x', {}, null, Symbol('cb')]) {
+          const before = snapshot(c);
+          const error = capture(() => (fs as unknown as Record<string, (...a: unknown[]) => unknown>)[fsOp.fn]!(...fsOp.args(c), {}, cb));
+          expect(errorCode(error), `callback ${label(cb)}: ${inspect(error)}`).toBe(T);
+          expect(binding.debugCounts().fsRequests).toBe(0);
+          expect(snapshot(c)).toBe(before);
+        }
+      } finally {
+        raw.close();
+      }
+    });
+  }
+
+  it('opendir: bad bufferSize throws (ERR_OUT_OF_RANGE / ERR_INVALID_ARG_TYPE) in every form', () => {
+    const c = setup();
+    const bad: Bad = [
+      ...[0, -1, 4097, 1.5, NaN, Infinity].map((v): [unknown, string] => [v, R]),
+      ...['1', true, 1n, {}].map((v): [unknown, string] => [v, T]),
+    ];
+    for (const [bufferSize, code] of bad) {
+      for (const call of [() => fs.opendir(c.dir, { bufferSize } as fs.OpendirOptions, noop), () => fs.opendir(c.dir, { bufferSize } as fs.OpendirOptions), () => fs.opendirSync(c.dir, { bufferSize } as fs.OpendirOptions)]) {
+        const error = capture(call);
+        expect(errorCode(error), `bufferSize ${label(bufferSize)}: ${inspect(error)}`).toBe(code);
+        expect(binding.debugCounts().fsRequests).toBe(0);
+      }
+    }
+    for (const options of [5, 'x', true, []]) {
+      expect(errorCode(capture(() => invoke(fs, 'opendirSync', c.dir, options)))).toBe(T);
+    }
+  });
+
+  it('Dir: read / close with a non-function callback throw ERR_INVALID_ARG_TYPE and leave the Dir usable', async () => {
+    const c = setup();
+    const d = fs.opendirSync(c.dir);
+    for (const cb of [5, 'x', {}, null, Symbol('d')]) {
+      expectError(() => invoke(d, 'read', cb), TypeError, T);
+      expectError(() => invoke(d, 'close', cb), TypeError, T);
+    }
+    expect(d.readSync()).not.toBeNull();
+    await d.close();
+    expectError(() => d.readSync(), Error, 'ERR_DIR_CLOSED');
+  });
+
+  it('fast-check: read-only fs functions with arbitrary arguments return, or throw a coded error / UVError, in every form', async () => {
+    const c = setup();
+    const safe = ['stat', 'lstat', 'statfs', 'readlink', 'realpath', 'scandir', 'access', 'opendir'];
+    const anyArb = fc.oneof(
+      fc.anything({ maxDepth: 1, withBigInt: true, withBoxedValues: true, withNullPrototype: true, withTypedArray: true }),
+      fc.constantFrom(c.dir, c.file, Buffer.from(c.dir), pathToFileURL(c.file), 'a\u0000', 0, -1, 7, NaN, { loop: Loop.default() }, noop),
+    );
+    const pending: Array<Promise<unknown>> = [];
+    const opened: Array<{ close(): unknown }> = [];
+    fc.assert(
+      fc.property(fc.constantFrom(...safe), fc.constantFrom(...FORMS), fc.array(anyArb, { maxLength: 4 }), (name, form, args) => {
+        const f = (fs as unknown as Record<string, (...a: unknown[]) => unknown>)[form === 'sync' ? `${name}Sync` : name]!;
+        let result: unknown;
+        const outcome = capture(() => {
+          result = f(...args, ...(form === 'callback' ? [(_e: unknown, v: unknown) => v instanceof fs.Dir && opened.push(v)] : []));
+        });
+        if (result instanceof Promise) pending.push(result.then((v) => v instanceof fs.Dir && opened.push(v), noop));
+        if (result instanceof fs.Dir) opened.push(result);
+        if (outcome === NO_THROW || outcome instanceof UVError) return;
+        expect(outcome).toBeInstanceOf(Error);
+        expect(String(errorCode(outcome)), `fs.${name}(${args.map(label).join(', ')}) threw ${inspect(outcome)}`).toMatch(/^ERR_[A-Z_]+$/);
+      }),
+      { numRuns: 1000 },
+    );
+    await Promise.all(pending);
+    for (let i = 0; i < 200 && binding.debugCounts().fsRequests > 0; i++) await new Promise((resolve) => setImmediate(resolve));
+    for (const d of opened) await (d.close() as Promise<void>);
   });
 });

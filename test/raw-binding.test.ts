@@ -11,14 +11,15 @@
 //   ones from test/fixtures/raw-udp-scenarios.mjs: buffers detached while receiving, close() inside
 //   every callback with sends queued, in every receive mode, on a private loop and Node's loop).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { inspect } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { binding } from '../src/ts/binding.js';
-import { Loop } from '../src/ts/index.js';
+import { syncValues } from '../src/ts/fs_queue.js';
+import { fs, Loop } from '../src/ts/index.js';
 import { capture, errorCode, NO_THROW } from './helpers/assert.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -54,7 +55,7 @@ function isEngineCheck(value: unknown): boolean {
   );
 }
 
-function counts(): { handles: number; uvHandles: number; loops: number } {
+function counts(): { handles: number; uvHandles: number; loops: number; fsRequests: number } {
   return binding.debugCounts();
 }
 
@@ -508,7 +509,7 @@ describe('raw binding: UDP scenarios (child processes, ASan-checked when the san
     const line = child.stdout.split('\n').find((l) => l.startsWith('RESULT '));
     expect(line, child.stdout + child.stderr).toBeDefined();
     const result = JSON.parse((line ?? '').slice('RESULT '.length)) as Outcomes & { counts: unknown };
-    expect(result.counts).toEqual({ handles: 0, uvHandles: 0, loops: 1 });
+    expect(result.counts).toEqual({ handles: 0, uvHandles: 0, loops: 1, fsRequests: 0 });
     return result;
   }
 
@@ -646,7 +647,7 @@ interface SweepSummary {
   uncaught: { coded: number; reported: number; uncoded: string[] };
   callbackCalls: number;
   discovered: { classes: string[]; functions: string[] };
-  finalCounts: { handles: number; uvHandles: number; loops: number } | null;
+  finalCounts: { handles: number; uvHandles: number; loops: number; fsRequests: number } | null;
 }
 
 interface SweepRun extends ChildResult {
@@ -700,7 +701,7 @@ describe('raw binding: fast-check sweep in child processes', () => {
       expect(summary.calls + summary.skipped).toBe(SWEEP_CALLS);
       expect(summary.calls).toBeGreaterThan(SWEEP_CALLS * 0.9);
       expect(summary.ok + summary.coded + summary.uncodedCalls).toBe(summary.calls);
-      expect(summary.finalCounts, 'debugCounts() after closing everything').toEqual({ handles: 0, uvHandles: 0, loops: 1 });
+      expect(summary.finalCounts, 'debugCounts() after closing everything').toEqual({ handles: 0, uvHandles: 0, loops: 1, fsRequests: 0 });
     });
 
     if (group === 'UDP') {
@@ -725,4 +726,278 @@ describe('raw binding: fast-check sweep in child processes', () => {
       expect(summary.uncaught.uncoded).toEqual([]);
     });
   }
+});
+
+// ---------------------------------------------------------------------------------------------
+// fs: fsCall / fsCancel / fsInit with garbage (the TS layer checks first; these are the native
+// re-checks). Requests started here use slots from 1,000,000 up, far from the TS layer's (which
+// ignores completions for slots it did not hand out).
+
+describe('raw binding: fs', () => {
+  const ops = binding.fsOps;
+  const OP_COUNT = Object.keys(ops).length;
+  const SLOT_MAX = 2 ** 22 - 1;
+  let tmp = '';
+  const scratchDir = (): string => (tmp ||= mkdtempSync(path.join(tmpdir(), 'uvkit-raw-fs-')));
+  afterAll(() => {
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  /** The call throws an Error of `cls` with `code`. */
+  function expectCoded(fn: () => unknown, cls: ErrorConstructor | TypeErrorConstructor | RangeErrorConstructor, code: string, what: string): void {
+    const error = capture(fn);
+    expect(error, `${what}: did not throw`).not.toBe(NO_THROW);
+    expect(error, `${what}: ${describeValue(error)}`).toBeInstanceOf(cls);
+    expect(errorCode(error), `${what}: ${describeValue(error)}`).toBe(code);
+  }
+
+  function withRawLoop(fn: (loop: object) => void): void {
+    const loop = new (cls('Loop'))(false);
+    try {
+      fn(loop);
+    } finally {
+      (Reflect.get(loop, 'close') as () => void).call(loop);
+    }
+  }
+
+  const call = (...args: unknown[]): unknown => Reflect.apply(binding.fsCall, undefined, args) as unknown;
+  const runLoop = (loop: object): unknown => (Reflect.get(loop, 'run') as (mode: number) => unknown).call(loop, 0);
+
+  it('fsOps numbers every op 0..n-1 and fsConstants holds the copy, symlink and dirent constants', () => {
+    expect(Object.values(ops).sort((a, b) => a - b)).toEqual(Array.from({ length: OP_COUNT }, (_, i) => i));
+    expect(OP_COUNT).toBe(36);
+    for (const name of ['COPYFILE_EXCL', 'COPYFILE_FICLONE', 'COPYFILE_FICLONE_FORCE', 'SYMLINK_DIR', 'SYMLINK_JUNCTION', 'UV_DIRENT_FILE', 'UV_DIRENT_DIR']) {
+      expect(typeof binding.fsConstants[name], name).toBe('number');
+    }
+  });
+
+  it('fsCall: a bad op number throws (ERR_OUT_OF_RANGE for numbers outside 0..n-1, ERR_INVALID_ARG_TYPE for non-numbers)', () => {
+    for (const op of [-1, OP_COUNT, OP_COUNT + 1, 1.5, NaN, Infinity, -Infinity, 2 ** 31, 2 ** 53, -0.5]) {
+      expectCoded(() => call(op, -1, undefined, scratchDir()), RangeError, 'ERR_OUT_OF_RANGE', `op ${describeValue(op)}`);
+    }
+    for (const op of [undefined, null, '4', true, 4n, {}, [], Symbol('op'), () => 4, new Number(4)]) {
+      expectCoded(() => call(op, -1, undefined, scratchDir()), TypeError, 'ERR_INVALID_ARG_TYPE', `op ${describeValue(op)}`);
+    }
+  });
+
+  it('fsCall: a bad slot throws; fsCancel re-checks its slot too and answers false for slots never used', () => {
+    withRawLoop((loop) => {
+      for (const slot of [-2, -1.5, 0.5, NaN, Infinity, -Infinity, SLOT_MAX + 1, 2 ** 31, 2 ** 53]) {
+        expectCoded(() => call(ops.stat, slot, loop, scratchDir()), RangeError, 'ERR_OUT_OF_RANGE', `slot ${describeValue(slot)}`);
+      }
+      for (const slot of [undefined, null, '0', true, 0n, {}, Symbol('s')]) {
+        expectCoded(() => call(ops.stat, slot, loop, scratchDir()), TypeError, 'ERR_INVALID_ARG_TYPE', `slot ${describeValue(slot)}`);
+      }
+      for (const slot of [-1, 1.5, NaN, SLOT_MAX + 1, 2 ** 53]) {
+        expectCoded(() => Reflect.apply(binding.fsCancel, undefined, [slot]), RangeError, 'ERR_OUT_OF_RANGE', `fsCancel(${describeValue(slot)})`);
+      }
+      for (const slot of [undefined, null, '0', {}, 0n]) {
+        expectCoded(() => Reflect.apply(binding.fsCancel, undefined, [slot]), TypeError, 'ERR_INVALID_ARG_TYPE', `fsCancel(${describeValue(slot)})`);
+      }
+      expect(binding.fsCancel(SLOT_MAX)).toBe(false);
+      expect(binding.fsCancel(1_234_567)).toBe(false);
+      expect(binding.debugCounts().fsRequests).toBe(0);
+    });
+  });
+
+  it('fsCall: anything but an open Loop of this environment as the loop of an async call throws, and nothing starts', () => {
+    const closed = new (cls('Loop'))(false);
+    (Reflect.get(closed, 'close') as () => void).call(closed);
+    const timer = new (cls('Timer'))(Loop.default());
+    try {
+      const notLoops = [undefined, null, 5, 'loop', {}, [], Object.create(cls('Loop').prototype as object), cls('Loop'), timer, new Proxy({}, {})];
+      for (const loop of notLoops) {
+        expectCoded(() => call(ops.stat, 1_000_000, loop, scratchDir()), TypeError, 'ERR_INVALID_ARG_TYPE', `loop ${describeValue(loop)}`);
+      }
+      expectCoded(() => call(ops.stat, 1_000_000, closed, scratchDir()), Error, 'ERR_LOOP_CLOSED', 'a closed loop');
+      expect(binding.debugCounts().fsRequests).toBe(0);
+      expect(binding.fsCancel(1_000_000)).toBe(false);
+    } finally {
+      (Reflect.get(timer, 'close') as () => void).call(timer);
+    }
+  });
+
+  it('fsCall: a slot in use throws ERR_INVALID_STATE (the request in it goes on); the largest slot works', () => {
+    withRawLoop((loop) => {
+      expect(call(ops.stat, 1_000_001, loop, scratchDir())).toBe(0);
+      expectCoded(() => call(ops.stat, 1_000_001, loop, scratchDir()), Error, 'ERR_INVALID_STATE', 'slot in use');
+      expectCoded(() => call(ops.lstat, 1_000_001, Loop.default(), scratchDir()), Error, 'ERR_INVALID_STATE', 'slot in use, other loop');
+      expect(call(ops.stat, SLOT_MAX, loop, scratchDir())).toBe(0);
+      expect(binding.debugCounts().fsRequests).toBe(2);
+      expect(typeof binding.fsCancel(1_000_001)).toBe('boolean'); // queued or already running: either answer
+      runLoop(loop);
+      expect(binding.debugCounts().fsRequests).toBe(0);
+      // free again: reusable
+      expect(call(ops.stat, 1_000_001, loop, scratchDir())).toBe(0);
+      runLoop(loop);
+      expect(binding.fsCancel(1_000_001)).toBe(false);
+    });
+  });
+
+  it('fsCall: every op with garbage in every argument throws a coded error or returns a result, never aborts', () => {
+    const dir = scratchDir();
+    const file = path.join(dir, 'garbage-target');
+    const detached = new Uint8Array(8);
+    structuredClone(detached.buffer, { transfer: [detached.buffer] });
+    const values: unknown[] = [
+      undefined, null, true, -1, -2, 1.5, NaN, Infinity, 2 ** 31, 2 ** 53, 1n, Symbol('g'), {}, [], [detached], [1],
+      'a\u0000b', Buffer.from('a\u0000b'), file, Buffer.from(file), new Float64Array(2), new DataView(new ArrayBuffer(4)), detached,
+      new Proxy({}, { get: () => { throw new Error('trap'); } }), () => {}, new Date(0), new ArrayBuffer(4),
+    ];
+    const failures: string[] = [];
+    for (let op = 0; op < OP_COUNT; op++) {
+      for (const value of values) {
+        for (const argsOf of [(v: unknown) => [v], (v: unknown) => [v, v, v, v, v], (v: unknown) => [file, v, v, v, v], (v: unknown) => [v, file, 0, 0, 0]]) {
+          const args = argsOf(value);
+          const outcome = capture(() => call(op, -1, undefined, ...args));
+          const ok = outcome === NO_THROW || isCodedError(outcome);
+          if (!ok) failures.push(`fsCall(${op}, -1, undefined, ${args.map(describeValue).join(', ')}): ${describeValue(outcome)}`);
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+    expect(binding.debugCounts().fsRequests).toBe(0);
+  });
+
+  it('fsCall: reads and writes through detached buffers move 0 bytes (sync and async); offsets past them are out of range', () => {
+    const file = path.join(scratchDir(), 'detached-io');
+    writeFileSync(file, 'abcdef');
+    const fd = openSync(file, 'r+');
+    try {
+      const detached = new Uint8Array(16);
+      structuredClone(detached.buffer, { transfer: [detached.buffer] });
+      expect(detached.byteLength).toBe(0);
+      expect(call(ops.read, -1, undefined, fd, detached, 0, 0, 0)).toBe(0);
+      expect(call(ops.write, -1, undefined, fd, detached, 0, 0, 0)).toBe(0);
+      expect(call(ops.read, -1, undefined, fd, [detached, detached], 0, 0, 0)).toBe(0);
+      expectCoded(() => call(ops.read, -1, undefined, fd, detached, 1, 0, 0), RangeError, 'ERR_OUT_OF_RANGE', 'offset 1');
+      expectCoded(() => call(ops.write, -1, undefined, fd, detached, 0, 1, 0), RangeError, 'ERR_OUT_OF_RANGE', 'length 1');
+      withRawLoop((loop) => {
+        expect(call(ops.read, 1_000_002, loop, fd, detached, 0, 0, 0)).toBe(0);
+        expect(call(ops.write, 1_000_003, loop, fd, [detached], 0, 0, 0)).toBe(0);
+        runLoop(loop);
+      });
+      expect(readFileSync(file, 'latin1')).toBe('abcdef');
+    } finally {
+      closeSync(fd);
+    }
+  });
+
+  it('fsInit: anything but a Float64Array of 16 or more throws; a transferred array is never written through (sync stats land nowhere)', () => {
+    const detached = new Float64Array(16);
+    structuredClone(detached.buffer, { transfer: [detached.buffer] });
+    for (const value of [undefined, null, 5, {}, [], new Float64Array(15), new Float64Array(0), new Float32Array(16), new Uint8Array(128), new BigInt64Array(16), new DataView(new ArrayBuffer(128)), detached]) {
+      expectCoded(() => Reflect.apply(binding.fsInit, undefined, [value]), TypeError, 'ERR_INVALID_ARG_TYPE', `fsInit(${describeValue(value)})`);
+    }
+    const mine = new Float64Array(16);
+    try {
+      binding.fsInit(mine);
+      expect(call(ops.stat, -1, undefined, scratchDir())).toBe(0);
+      expect(mine[1]! & 0o170000).toBe(0o040000); // st_mode of a directory
+      const moved = structuredClone(mine.buffer, { transfer: [mine.buffer] });
+      new Float64Array(moved).fill(7);
+      expect(call(ops.stat, -1, undefined, scratchDir())).toBe(0); // still succeeds
+      expect([...new Float64Array(moved)]).toEqual(Array(16).fill(7)); // the moved memory was not written
+    } finally {
+      binding.fsInit(syncValues);
+    }
+    expect(fs.statSync(scratchDir()).isDirectory()).toBe(true); // the TS layer's array is back
+  });
+
+  it('directory ids: unknown or closed ids throw ERR_DIR_CLOSED, bad ones are re-checked, a busy one throws ERR_DIR_CONCURRENT_OPERATION', () => {
+    const dir = scratchDir();
+    writeFileSync(path.join(dir, 'entry'), '');
+    for (const id of [-1, 1.5, NaN, 2 ** 31]) {
+      expectCoded(() => call(ops.readdir, -1, undefined, id), RangeError, 'ERR_OUT_OF_RANGE', `readdir(${describeValue(id)})`);
+    }
+    for (const id of ['0', null, {}]) expectCoded(() => call(ops.closedir, -1, undefined, id), TypeError, 'ERR_INVALID_ARG_TYPE', `closedir(${describeValue(id)})`);
+    expectCoded(() => call(ops.readdir, -1, undefined, 123_456), Error, 'ERR_DIR_CLOSED', 'unknown id');
+    for (const size of [0, -1, 4097, 1.5]) expectCoded(() => call(ops.opendir, -1, undefined, dir, size), RangeError, 'ERR_OUT_OF_RANGE', `bufferSize ${size}`);
+    const id = call(ops.opendir, -1, undefined, dir, 4) as number;
+    expect(Number.isInteger(id)).toBe(true);
+    withRawLoop((loop) => {
+      expect(call(ops.readdir, 1_000_004, loop, id)).toBe(0);
+      expectCoded(() => call(ops.readdir, -1, undefined, id), Error, 'ERR_DIR_CONCURRENT_OPERATION', 'readdir while busy');
+      expectCoded(() => call(ops.closedir, 1_000_005, loop, id), Error, 'ERR_DIR_CONCURRENT_OPERATION', 'closedir while busy');
+      expectCoded(() => call(ops.closedir, -1, undefined, id), Error, 'ERR_DIR_CONCURRENT_OPERATION', 'closedir while busy');
+      runLoop(loop);
+    });
+    expect(call(ops.readdir, -1, undefined, id)).toEqual([]); // the async readdir took the one entry
+    expect(call(ops.closedir, -1, undefined, id)).toBe(0);
+    expectCoded(() => call(ops.closedir, -1, undefined, id), Error, 'ERR_DIR_CLOSED', 'closed twice');
+    expectCoded(() => call(ops.readdir, -1, undefined, id), Error, 'ERR_DIR_CLOSED', 'read after close');
+  });
+});
+
+describe('raw binding: fs scenarios (child processes, ASan-checked when the sanitizer build exists)', () => {
+  function scenario(body: string, leaks = false): string[] {
+    const script = `import { binding } from ${JSON.stringify(distBinding)};\nimport ${JSON.stringify(distErrors)};\n${body}`;
+    const child = runNode(['--expose-gc', '--input-type=module', '-e', script], asanEnv({ leaks }) ?? {});
+    expect(sanitizerReport.exec(child.stderr), `sanitizer report:\n${child.stderr.slice(0, 3000)}`).toBeNull();
+    expect(child.signal, tail(child.stderr)).toBeNull();
+    expect(child.status, tail(child.stderr)).toBe(0);
+    return child.stdout.trim().split('\n');
+  }
+
+  it('the completion records transferred away inside fsDone: later completions go to a new array, the moved memory is never written', () => {
+    const out = scenario(`
+      const moved = [];
+      const seen = [];
+      binding.setCallback('fsDone', function (count, records) {
+        for (let i = 0; i < count; i++) seen.push([records[i * 16], records[i * 16 + 1]]);
+        moved.push(structuredClone(records.buffer, { transfer: [records.buffer] }));
+        new Float64Array(moved.at(-1)).fill(-7);
+      });
+      const loop = new binding.Loop(false);
+      for (let round = 0; round < 5; round++) {
+        binding.fsCall(binding.fsOps.stat, 10 + round, loop, '.');
+        loop.run(0);
+        globalThis.gc();
+      }
+      loop.close();
+      const untouched = moved.every((b) => new Float64Array(b).every((v) => v === -7));
+      console.log(JSON.stringify({ seen, untouched, counts: binding.debugCounts() }));
+    `);
+    // (Node's loop is not wrapped in this script: no loop is left)
+    expect(JSON.parse(out.at(-1)!)).toEqual({ seen: [[10, 0], [11, 0], [12, 0], [13, 0], [14, 0]], untouched: true, counts: { handles: 0, uvHandles: 0, loops: 0, fsRequests: 0 } });
+  });
+
+  it('raw loops collected with fs requests (and an open directory) in flight: the requests end, nothing leaks', () => {
+    const out = scenario(
+      `
+      const calls = [];
+      binding.setCallback('fsDone', (count) => calls.push(count));
+      const node = new binding.Loop(true); // Node's loop, wrapped: debugCounts().loops counts it
+      let slot = 0;
+      (() => {
+        for (let i = 0; i < 20; i++) {
+          const loop = new binding.Loop(false);
+          for (let k = 0; k < 10; k++) binding.fsCall(binding.fsOps.stat, slot++, loop, '.');
+          binding.fsCall(binding.fsOps.opendir, slot++, loop, '.', 8);
+          binding.fsCall(binding.fsOps.scandir, slot++, loop, '.');
+        }
+      })();
+      for (let i = 0; i < 20 && binding.debugCounts().loops > 1; i++) { globalThis.gc(); await new Promise((r) => setImmediate(r)); }
+      for (let i = 0; i < 500 && binding.debugCounts().fsRequests > 0; i++) await new Promise((r) => setImmediate(r));
+      console.log(JSON.stringify({ calls: calls.length, counts: binding.debugCounts(), node: node.isDefault }));
+    `,
+      true,
+    );
+    // the loops were never run: no completion reached JS
+    expect(JSON.parse(out.at(-1)!)).toEqual({ calls: 0, counts: { handles: 0, uvHandles: 0, loops: 1, fsRequests: 0 }, node: true });
+  });
+
+  it('fsDone throwing or replaced by garbage-accepting callbacks, requests on Node’s loop: every completion is reported, the process goes on', () => {
+    const out = scenario(`
+      let delivered = 0;
+      const caught = [];
+      process.on('uncaughtException', (e) => caught.push(e.message));
+      binding.setCallback('fsDone', (count) => { delivered += count; throw new Error('fsDone ' + delivered); });
+      const loop = new binding.Loop(true);
+      for (let i = 0; i < 30; i++) binding.fsCall(binding.fsOps.stat, i, loop, '.');
+      for (let i = 0; i < 500 && delivered < 30; i++) await new Promise((r) => setImmediate(r));
+      console.log(JSON.stringify({ delivered, thrown: caught.length > 0, counts: binding.debugCounts() }));
+    `);
+    expect(JSON.parse(out.at(-1)!)).toEqual({ delivered: 30, thrown: true, counts: { handles: 0, uvHandles: 0, loops: 1, fsRequests: 0 } });
+  });
 });

@@ -507,6 +507,17 @@ double FsResultNumber(FsState* fs, FsReq& r) {
   return static_cast<double>(r.uv.result);
 }
 
+void FsDrop(FsState* fs, FsReq& r) {
+  // An fd opened for a request whose result never reaches JS (env teardown, a collected loop):
+  // nobody else knows it, so it is closed here (opendir's directory is closed by FsRelease).
+  if ((r.op == FsOp::kOpen || r.op == FsOp::kMkstemp) && r.uv.result >= 0) {
+    uv_fs_t close_req;
+    uv_fs_close(nullptr, &close_req, static_cast<uv_file>(r.uv.result), nullptr);
+    uv_fs_req_cleanup(&close_req);
+  }
+  FsRelease(fs, r);
+}
+
 void FsRelease(FsState* fs, FsReq& r) {
   if (r.op == FsOp::kOpendir && r.uv.result >= 0 && r.dir < 0) {
     // Opened but never handed to JS (teardown): close it here so no fd leaks.
@@ -517,9 +528,14 @@ void FsRelease(FsState* fs, FsReq& r) {
   if (r.op == FsOp::kReaddir || r.op == FsOp::kClosedir) {
     FsDir* dir = fs->Dir(r.dir);
     if (dir != nullptr) dir->busy = false;
-    // A closedir cancelled before it ran (env teardown) closed nothing: the directory stays listed,
-    // so DeleteFsState still closes it (libuv's closedir itself always frees it, whatever it returns).
-    if (r.op == FsOp::kClosedir && r.uv.result != UV_ECANCELED) fs->RemoveDir(r.dir);
+    if (r.op == FsOp::kClosedir && r.uv.result == UV_ECANCELED) {
+      // Cancelled before it ran (fsCancel, env teardown): the directory is still open. libuv's
+      // cleanup would free its uv_dir_t (req->ptr) without closing it (a leaked fd, and a freed
+      // uv_dir_t still listed here); so it stays listed and usable, and DeleteFsState closes it.
+      r.uv.ptr = nullptr;
+    } else if (r.op == FsOp::kClosedir) {
+      fs->RemoveDir(r.dir);  // libuv's closedir always frees it, whatever it returns
+    }
   }
   uv_fs_req_cleanup(&r.uv);
   r.busy = false;

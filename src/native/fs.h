@@ -74,6 +74,9 @@ napi_value FsExtraResult(napi_env env, FsState* fs, FsReq& r);
 double FsResultNumber(FsState* fs, FsReq& r);
 // Frees what libuv allocated for a finished request and returns its slot to the pool.
 void FsRelease(FsState* fs, FsReq& r);
+// FsRelease for a finished request whose result is dropped instead of handed to JS: also closes
+// the fd it opened (open, mkstemp).
+void FsDrop(FsState* fs, FsReq& r);
 
 void InitFs(Napi::Env env, Napi::Object exports);
 

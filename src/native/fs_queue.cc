@@ -50,7 +50,10 @@ void Deliver(FsQueue* queue, std::vector<FsReq*>& done) {
   Napi::HandleScope scope(Napi::Env{env});
   size_t count = done.size();
   napi_value extras = nullptr;
-  bool ok = ReserveRecords(env, queue, count);
+  const Napi::FunctionReference& fn = queue->state->callbacks[static_cast<int>(Callback::kFsDone)];
+  // Without a callback to call (or room for the records) the results are dropped: FsDrop closes
+  // what they opened.
+  bool ok = !fn.IsEmpty() && ReserveRecords(env, queue, count);
   for (size_t i = 0; i < count; ++i) {
     FsReq& r = *done[i];
     if (ok) {
@@ -64,10 +67,10 @@ void Deliver(FsQueue* queue, std::vector<FsReq*>& done) {
         napi_set_element(env, extras, static_cast<uint32_t>(i), extra);
       }
     }
-    FsRelease(queue->fs, r);
+    if (ok) FsRelease(queue->fs, r);
+    else FsDrop(queue->fs, r);
   }
-  const Napi::FunctionReference& fn = queue->state->callbacks[static_cast<int>(Callback::kFsDone)];
-  if (!ok || fn.IsEmpty()) return;
+  if (!ok) return;
   napi_value undefined;
   napi_get_undefined(env, &undefined);
   napi_value args[3] = {Napi::Number::New(env, static_cast<double>(count)), queue->records.Value(),
@@ -81,7 +84,7 @@ void OnCheck(uv_check_t* handle) {
   std::vector<FsReq*> done;
   done.swap(queue->done);
   if (queue->loop == nullptr || queue->state->exiting) {
-    for (FsReq* r : done) FsRelease(queue->fs, *r);
+    for (FsReq* r : done) FsDrop(queue->fs, *r);
     return;
   }
   Deliver(queue, done);
@@ -119,7 +122,7 @@ void OnFsDone(uv_fs_t* req) {
   --queue->in_flight;
   --queue->fs->in_flight;
   if (queue->loop == nullptr) {
-    FsRelease(queue->fs, *r);
+    FsDrop(queue->fs, *r);
     if (queue->in_flight == 0 && queue->check_closed) DeleteQueue(queue);
     else queue->state->MaybeFinishTeardown();
     return;
@@ -148,7 +151,7 @@ void DetachFsQueue(LoopWrap* loop) {
   if (queue == nullptr) return;
   loop->fs_queue = nullptr;
   queue->loop = nullptr;
-  for (FsReq* r : queue->done) FsRelease(queue->fs, *r);
+  for (FsReq* r : queue->done) FsDrop(queue->fs, *r);
   queue->done.clear();
   for (auto& r : queue->fs->requests) {
     if (r && r->busy && !r->finished && r->queue == queue) uv_cancel(reinterpret_cast<uv_req_t*>(&r->uv));

@@ -51,7 +51,7 @@ interface Summary {
   sendsTrueAfterExit: number;
   errors: string[];
   stuck: string[];
-  mainCounts: { handles: number; uvHandles: number; loops: number };
+  mainCounts: { handles: number; uvHandles: number; loops: number; fsRequests: number };
 }
 
 describe('200 workers torn down at random points (reliability.md §4.7)', () => {
@@ -91,7 +91,7 @@ describe('200 workers torn down at random points (reliability.md §4.7)', () => 
     expect(summary.sendsDelivered).toBeGreaterThan(0);
     expect(summary.sendsTrueAfterExit).toBe(0);
     // The main thread's own handle (left open on purpose) is still counted before its teardown.
-    expect(summary.mainCounts).toEqual({ handles: 1, uvHandles: 1, loops: 1 });
+    expect(summary.mainCounts).toEqual({ handles: 1, uvHandles: 1, loops: 1, fsRequests: 0 });
   }, 120_000);
 });
 
@@ -178,5 +178,55 @@ describe('single teardown scenarios', () => {
     const run = runScenario('terminate-embed-idle', 10_000);
     expectExit(run, 0);
     expect(lines(run)).toEqual(['exit 1']);
+  });
+});
+
+// fs requests at teardown (test/fixtures/fs-worker-teardown.mjs): a worker's environment ends while
+// its requests are in flight on Node's loop and on a private loop, with Dirs open, partly read,
+// being read and being closed. Its teardown waits for what libuv still runs, drops the results,
+// and closes what the worker left open: nothing of the worker's stays open in the process.
+describe('fs requests at teardown', () => {
+  const fsFixture = fileURLToPath(new URL('./fixtures/fs-worker-teardown.mjs', import.meta.url));
+
+  interface FsSummary {
+    workers?: number;
+    exitCodes: Record<string, number>;
+    errors: string[];
+    stuck: string[];
+    leftOpen: string[];
+    mainCounts: { handles: number; uvHandles: number; loops: number; fsRequests: number };
+  }
+
+  function fsRun(args: string[], timeout: number): FsSummary {
+    const run = runNode([fsFixture, ...args], timeout);
+    expectExit(run, 0);
+    const line = lines(run).find((l) => l.startsWith('SUMMARY '));
+    expect(line, run.stdout).toBeDefined();
+    return JSON.parse((line ?? '').slice('SUMMARY '.length)) as FsSummary;
+  }
+
+  it('24 workers terminated, blocked in loop.run(), exiting from an fs callback or ending by themselves, all with fs requests in flight and Dirs open: each ends as expected and no fd of theirs stays open', () => {
+    const summary = fsRun(['workers', '24'], 60_000);
+    expect(summary.errors).toEqual([]);
+    expect(summary.stuck).toEqual([]);
+    expect(summary.workers).toBe(24);
+    expect(summary.exitCodes).toEqual({ 'terminate:1': 6, 'run:1': 6, 'exit:0': 6, 'return:0': 6 });
+    expect(summary.leftOpen).toEqual([]);
+    expect(summary.mainCounts).toEqual({ handles: 0, uvHandles: 0, loops: 0, fsRequests: 0 });
+  }, 70_000);
+
+  it('terminated with a closedir, a readdir and stats queued behind a blocked thread pool: the queued ones are cancelled, the directory still closed, the blocked opens’ fds closed when they finish', () => {
+    const summary = fsRun(['queued', '5'], 60_000);
+    expect(summary.errors).toEqual([]);
+    expect(summary.stuck).toEqual([]);
+    expect(summary.exitCodes).toEqual({ 1: 5 });
+    expect(summary.leftOpen).toEqual([]);
+    expect(summary.mainCounts).toEqual({ handles: 0, uvHandles: 0, loops: 0, fsRequests: 0 });
+  }, 70_000);
+
+  it('process.exit(9) on the main thread with fs requests in flight on both loops and Dirs open exits 9 with a clean stderr', () => {
+    const run = runNode([fsFixture, 'main-exit'], 20_000);
+    expectExit(run, 9);
+    expect(lines(run)).toEqual(['exiting true true']);
   });
 });

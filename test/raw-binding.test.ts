@@ -987,6 +987,51 @@ describe('raw binding: fs scenarios (child processes, ASan-checked when the sani
     expect(JSON.parse(out.at(-1)!)).toEqual({ calls: 0, counts: { handles: 0, uvHandles: 0, loops: 1, fsRequests: 0 }, node: true });
   });
 
+  it('a closedir cancelled while queued behind a blocked thread pool reports ECANCELED and leaves the directory open and usable', () => {
+    const out = scenario(
+      `
+      import { execFileSync } from 'node:child_process';
+      import { closeSync, constants, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+      const POOL = Math.min(1024, Math.max(1, Number.parseInt(process.env.UV_THREADPOOL_SIZE ?? '', 10) || 4));
+      const dir = mkdtempSync('/tmp/uvkit-raw-closedir-');
+      writeFileSync(dir + '/a', '');
+      execFileSync('mkfifo', [dir + '/fifo']);
+      const results = [];
+      binding.setCallback('fsDone', (count, records) => { for (let i = 0; i < count; i++) results.push([records[i * 16], records[i * 16 + 1]]); });
+      const loop = new binding.Loop(false);
+      for (let i = 0; i < POOL; i++) binding.fsCall(binding.fsOps.open, i, loop, dir + '/fifo', constants.O_RDONLY, 0);
+      const id = binding.fsCall(binding.fsOps.opendir, -1, undefined, dir, 4);
+      binding.fsCall(binding.fsOps.closedir, 100, loop, id);
+      const cancelled = binding.fsCancel(100);
+      const again = binding.fsCancel(100);
+      let busy; try { binding.fsCall(binding.fsOps.readdir, -1, undefined, id); busy = 'none'; } catch (e) { busy = e.code; }
+      const writer = openSync(dir + '/fifo', constants.O_RDWR);
+      loop.run(0);
+      closeSync(writer);
+      for (const [slot, result] of results) if (slot < POOL && result >= 0) closeSync(result);
+      const entries = binding.fsCall(binding.fsOps.readdir, -1, undefined, id).filter((v, i) => i % 2 === 0).sort();
+      const closed = binding.fsCall(binding.fsOps.closedir, -1, undefined, id);
+      let after; try { binding.fsCall(binding.fsOps.readdir, -1, undefined, id); after = 'none'; } catch (e) { after = e.code; }
+      loop.close();
+      rmSync(dir, { recursive: true });
+      const closedir = results.find(([slot]) => slot === 100)?.[1];
+      console.log(JSON.stringify({ cancelled, again, busy, closedir: closedir === binding.codes.ECANCELED, opens: results.length - 1, entries, closed, after, counts: binding.debugCounts() }));
+    `,
+      true,
+    );
+    expect(JSON.parse(out.at(-1)!)).toEqual({
+      cancelled: true,
+      again: false,
+      busy: 'ERR_DIR_CONCURRENT_OPERATION',
+      closedir: true,
+      opens: Number.parseInt(process.env.UV_THREADPOOL_SIZE ?? '', 10) || 4,
+      entries: ['a', 'fifo'],
+      closed: 0,
+      after: 'ERR_DIR_CLOSED',
+      counts: { handles: 0, uvHandles: 0, loops: 0, fsRequests: 0 },
+    });
+  });
+
   it('fsDone throwing or replaced by garbage-accepting callbacks, requests on Node’s loop: every completion is reported, the process goes on', () => {
     const out = scenario(`
       let delivered = 0;

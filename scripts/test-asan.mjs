@@ -21,6 +21,8 @@ const shortTier = [
   'test/udp.test.ts',
   'test/pipe.test.ts',
   'test/process.test.ts',
+  'test/fs.test.ts',
+  'test/fs-ops.test.ts',
   'test/bad-input.test.ts',
   'test/gc.test.ts',
   'test/raw-binding.test.ts',

@@ -20,9 +20,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Dir, Dirent, errors, fs, FsRequest, Stats, UVError } from '../src/ts/index.js';
+import { Dir, Dirent, errors, fs, FsRequest, Loop, Stats, UVError } from '../src/ts/index.js';
 import { capture, expectBytes, NO_THROW, tick } from './helpers/assert.js';
-import { until } from './helpers/loop.js';
+import { runToEnd, until } from './helpers/loop.js';
 
 // ---------------------------------------------------------------------------------------------
 // helpers
@@ -929,6 +929,77 @@ describe('opendir and Dir', () => {
     for (let e = d.readSync(); e !== null; e = d.readSync()) rest.push(e.name);
     expect([entry!.name, ...rest].sort()).toEqual(NAMES);
     await d.close();
+  });
+
+  // KNOWN BUG (reported, not fixed here): Dir.read(callback) hands out entries it already holds
+  // (bufferSize > 1) through process.nextTick, which does not run while loop.run() runs a private
+  // loop. So run() returns after the first entry of each batch, with the directory half read, and
+  // only another run() after Node's ticks ran goes on. Every callback of a private loop should come
+  // from its run(). `it.fails` keeps this visible: it starts failing (turn it into `it`) once fixed.
+  it.fails('Dir.read(callback) on a Dir of a private loop: one run() reads the whole directory', () => {
+    populate();
+    const loop = new Loop();
+    const d = fs.opendirSync(dir, { loop, bufferSize: 3 });
+    const seen: string[] = [];
+    let done = false;
+    let closed = false;
+    const next = (): void => {
+      if (closed) return; // (a deferred callback after the test closed the Dir)
+      d.read((err, entry) => {
+        if (err === null && entry) {
+          seen.push(entry.name);
+          next();
+        } else {
+          done = true;
+        }
+      });
+    };
+    try {
+      next();
+      runToEnd(loop);
+      expect(seen.sort()).toEqual(NAMES);
+      expect(done).toBe(true);
+    } finally {
+      closed = true;
+      d.closeSync();
+      loop.close();
+    }
+  });
+
+  it('a Dir opened with { loop } reads and closes through that loop; once the loop is closed, async calls throw ERR_LOOP_CLOSED and closeSync() still closes it', async () => {
+    populate();
+    const loop = new Loop();
+    const d = fs.opendirSync(dir, { loop, bufferSize: 1 }); // (one entry per batch: no buffered entries, see above)
+    const seen: string[] = [];
+    let done = false;
+    const next = (): void => {
+      d.read((err, entry) => {
+        if (err === null && entry) {
+          seen.push(entry.name);
+          next();
+        } else {
+          done = true;
+        }
+      });
+    };
+    next();
+    for (let i = 0; i < 5; i++) await tick();
+    expect(seen).toEqual([]); // nothing happens until the loop runs
+    runToEnd(loop);
+    expect(done).toBe(true);
+    expect(seen.sort()).toEqual(NAMES);
+    const promised = fs.opendir(dir, { loop, bufferSize: 1 });
+    runToEnd(loop);
+    const other = await promised;
+    const first = other.read();
+    runToEnd(loop);
+    expect(NAMES).toContain((await first)?.name);
+    loop.close();
+    expect(capture(() => other.read())).toMatchObject({ code: 'ERR_LOOP_CLOSED' });
+    expect(capture(() => other.close())).toMatchObject({ code: 'ERR_LOOP_CLOSED' });
+    expect(other.readSync()).not.toBeNull(); // still open
+    other.closeSync();
+    d.closeSync();
   });
 
   it('Symbol.asyncDispose closes an open Dir (and is a no-op on a closed one)', async () => {

@@ -3,6 +3,7 @@
  * fs.Dirent and fs.Dir.
  */
 import { binding } from './binding.js';
+import { callSoon } from './defer.js';
 import { invalidArgType } from './errors.js';
 import type { FsCallback, FsRequest } from './fs_queue.js';
 import type { Loop } from './loop.js';
@@ -115,7 +116,7 @@ export class Dir {
     const next = this.#buffered.shift();
     if (next !== undefined) {
       if (callback === undefined) return Promise.resolve(next);
-      process.nextTick(callback, null, next);
+      callSoon(this.#loop, () => callback(null, next));
       return;
     }
     const options = { loop: this.#loop };

@@ -4,6 +4,7 @@
  * hands over once per loop iteration for every request that finished (src/native/fs_queue.h).
  */
 import { binding } from './binding.js';
+import { callSoon } from './defer.js';
 import { UVError } from './errors.js';
 import type { Loop } from './loop.js';
 
@@ -71,7 +72,7 @@ export class FsRequest<T = unknown> {
     }
     if (status < 0) {
       if (slot < pending.length) freeSlots.push(slot);
-      process.nextTick(() => this.complete(status, syncValues, 0, undefined));
+      callSoon(loop, () => this.complete(status, syncValues, 0, undefined));
       return;
     }
     this.#slot = slot;

@@ -128,7 +128,7 @@ async function verify(a: string, b: string): Promise<number> {
   return checked;
 }
 
-function parseArgs(argv: string[]): { source?: string; dest?: string; concurrency: number } {
+function parseArgs(argv: string[]): { source: string | undefined; dest: string | undefined; concurrency: number } {
   const positional: string[] = [];
   let concurrency = 16;
   for (let i = 0; i < argv.length; i++) {

@@ -772,6 +772,29 @@ describe('callback chains', () => {
       nfs.closeSync(fd);
     }
   });
+
+  it('a vectored write keeps its buffers alive and unchanged even when the caller empties its array and GC runs', async () => {
+    const p = at('v');
+    const fd = nodeOpen(p, 'w');
+    try {
+      const total = 64;
+      const pending: Promise<number>[] = [];
+      for (let i = 0; i < total; i++) {
+        const list = [Buffer.alloc(4096, 65 + (i % 26)), Buffer.alloc(4096, 97 + (i % 26))];
+        pending.push(fs.writev(fd, list, i * 8192));
+        list.length = 0; // the request must not depend on the caller's array
+      }
+      (globalThis as { gc?: () => void }).gc?.();
+      expect(await Promise.all(pending)).toEqual(new Array(total).fill(8192));
+      const bytes = nfs.readFileSync(p);
+      for (let i = 0; i < total; i++) {
+        expect(bytes[i * 8192]).toBe(65 + (i % 26));
+        expect(bytes[i * 8192 + 8191]).toBe(97 + (i % 26));
+      }
+    } finally {
+      nfs.closeSync(fd);
+    }
+  });
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -169,10 +169,13 @@ function toView(value: unknown, name: string): ArrayBufferView {
   return value;
 }
 
+/** A copy of an array of views: the request keeps it, so the views stay alive (and the same)
+ * until libuv is done with them whatever the caller does to its own array meanwhile. */
 function toViews(value: unknown[], name: string): ArrayBufferView[] {
   if (value.length === 0) throw invalidArgValue(name, value, 'must not be empty');
-  for (const view of value) toView(view, name);
-  return value as ArrayBufferView[];
+  const views = value.slice();
+  for (const view of views) toView(view, name);
+  return views as ArrayBufferView[];
 }
 
 // --- the three forms ---
@@ -414,16 +417,29 @@ function isOptions(value: unknown): boolean {
 
 type Buffers = ArrayBufferView | ArrayBufferView[];
 
-/** The native (data, offset, length) of a read or write; an array is one vectored call. */
-function ioArgs(data: unknown, offset: unknown, length: unknown, name: string): [Buffers, number, number] {
-  if (Array.isArray(data)) return [toViews(data, name === 'buffer' ? 'buffers' : name), 0, 0];
+// The native (data, offset, length) of a read or write, set by ioArgs; module-level so the hot
+// read / write path allocates nothing for them.
+let ioData: Buffers;
+let ioStart = 0;
+let ioCount = 0;
+
+/** Checks a read's or write's buffer(s), offset and length; an array is one vectored call (a copy). */
+function ioArgs(data: unknown, offset: unknown, length: unknown, name: string): void {
+  if (Array.isArray(data)) {
+    ioData = toViews(data, name === 'buffer' ? 'buffers' : name);
+    ioStart = 0;
+    ioCount = 0;
+    return;
+  }
   const view = toView(data, name);
   const size = view.byteLength;
   const start = offset === undefined || offset === null ? 0 : offset;
   validateInteger(start, 'offset', 0, size);
   const count = length === undefined || length === null ? size - start : length;
   validateInteger(count, 'length', 0, size - start);
-  return [view, start, count];
+  ioData = view;
+  ioStart = start;
+  ioCount = count;
 }
 
 /**
@@ -433,15 +449,15 @@ function ioArgs(data: unknown, offset: unknown, length: unknown, name: string): 
  */
 export const read = ((fd: number, buffer: Buffers, ...rest: unknown[]) => {
   validateFd(fd);
-  const [offset, length, position, a, b] = positional(rest, 3);
-  const [data, start, count] = ioArgs(buffer, offset, length, 'buffer');
+  const [offset, length, position, a, b] = rest.length === 4 && typeof rest[3] === 'function' ? [rest[0], rest[1], rest[2], undefined, rest[3]] : positional(rest, 3);
+  ioArgs(buffer, offset, length, 'buffer');
   splitTail(a, b);
-  return submit(ops.read, 'read', toNumber, undefined, undefined, buffer, fd, data, start, count, toPosition(position));
+  return submit(ops.read, 'read', toNumber, undefined, undefined, buffer, fd, ioData, ioStart, ioCount, toPosition(position));
 }) as IoForm;
 export function readSync(fd: number, buffer: Buffers, offset?: number, length?: number, position?: number | bigint | null): number {
   validateFd(fd);
-  const [data, start, count] = ioArgs(buffer, offset, length, 'buffer');
-  return runSync(ops.read, 'read', toNumber, undefined, undefined, fd, data, start, count, toPosition(position));
+  ioArgs(buffer, offset, length, 'buffer');
+  return runSync(ops.read, 'read', toNumber, undefined, undefined, fd, ioData, ioStart, ioCount, toPosition(position));
 }
 
 /**
@@ -457,10 +473,10 @@ export const write = ((fd: number, data: Buffers | string, ...rest: unknown[]) =
     splitTail(a, b);
     return submit(ops.write, 'write', toNumber, undefined, undefined, bytes, fd, bytes, 0, bytes.length, toPosition(position));
   }
-  const [offset, length, position, a, b] = positional(rest, 3);
-  const [views, start, count] = ioArgs(data, offset, length, 'buffer');
+  const [offset, length, position, a, b] = rest.length === 4 && typeof rest[3] === 'function' ? [rest[0], rest[1], rest[2], undefined, rest[3]] : positional(rest, 3);
+  ioArgs(data, offset, length, 'buffer');
   splitTail(a, b);
-  return submit(ops.write, 'write', toNumber, undefined, undefined, data, fd, views, start, count, toPosition(position));
+  return submit(ops.write, 'write', toNumber, undefined, undefined, data, fd, ioData, ioStart, ioCount, toPosition(position));
 }) as IoForm & {
   (fd: number, data: string, position: number | null | undefined, encoding: BufferEncoding | undefined, cb: FsCallback<number>): FsRequest<number>;
   (fd: number, data: string, position?: number | null, encoding?: BufferEncoding, options?: FsOptions): Promise<number>;
@@ -471,8 +487,8 @@ export function writeSync(fd: number, data: Buffers | string, offset?: number | 
     const bytes = Buffer.from(data, toEncoding(length));
     return runSync(ops.write, 'write', toNumber, undefined, undefined, fd, bytes, 0, bytes.length, toPosition(offset));
   }
-  const [views, start, count] = ioArgs(data, offset, length, 'buffer');
-  return runSync(ops.write, 'write', toNumber, undefined, undefined, fd, views, start, count, toPosition(position));
+  ioArgs(data, offset, length, 'buffer');
+  return runSync(ops.write, 'write', toNumber, undefined, undefined, fd, ioData, ioStart, ioCount, toPosition(position));
 }
 
 function toEncoding(value: unknown): BufferEncoding {
@@ -501,8 +517,9 @@ export const readv = ((fd: number, buffers: ArrayBufferView[], ...rest: unknown[
   validateFd(fd);
   if (!Array.isArray(buffers)) throw invalidArgType('buffers', 'an instance of Array', buffers);
   const [position, a, b] = positional(rest, 1);
+  const views = toViews(buffers, 'buffers');
   splitTail(a, b);
-  return submit(ops.read, 'read', toNumber, undefined, undefined, buffers, fd, toViews(buffers, 'buffers'), 0, 0, toPosition(position));
+  return submit(ops.read, 'read', toNumber, undefined, undefined, buffers, fd, views, 0, 0, toPosition(position));
 }) as VectorForm;
 export function readvSync(fd: number, buffers: ArrayBufferView[], position?: number | bigint | null): number {
   validateFd(fd);
@@ -515,8 +532,9 @@ export const writev = ((fd: number, buffers: ArrayBufferView[], ...rest: unknown
   validateFd(fd);
   if (!Array.isArray(buffers)) throw invalidArgType('buffers', 'an instance of Array', buffers);
   const [position, a, b] = positional(rest, 1);
+  const views = toViews(buffers, 'buffers');
   splitTail(a, b);
-  return submit(ops.write, 'write', toNumber, undefined, undefined, buffers, fd, toViews(buffers, 'buffers'), 0, 0, toPosition(position));
+  return submit(ops.write, 'write', toNumber, undefined, undefined, buffers, fd, views, 0, 0, toPosition(position));
 }) as VectorForm;
 export function writevSync(fd: number, buffers: ArrayBufferView[], position?: number | bigint | null): number {
   validateFd(fd);

@@ -40,7 +40,8 @@ export class FsRequest<T = unknown> {
   /** @internal */ syscall: string;
   /** @internal */ path: string | undefined;
   /** @internal */ dest: string | undefined;
-  /** @internal Kept only so the memory libuv reads or writes stays alive. */ pin: unknown;
+  /** @internal The caller's buffer(s) of a read or write: kept alive, and given to the callback. */ pin: unknown;
+  /** @internal The copied array of views of a vectored read or write, which native code reads. */ views: unknown = undefined;
   /** @internal */ callback: FsCallback<T> | undefined;
   /** @internal */ resolve: ((value: T) => void) | undefined = undefined;
   /** @internal */ reject: ((error: unknown) => void) | undefined = undefined;
@@ -63,6 +64,7 @@ export class FsRequest<T = unknown> {
   /** @internal Starts the operation in a free slot; a refusal is reported like a failure. */
   start(op: number, loop: Loop, a?: unknown, b?: unknown, c?: unknown, d?: unknown, e?: unknown): void {
     const slot = takeSlot();
+    if (Array.isArray(b)) this.views = b; // the views libuv uses must outlive any change to the caller's array
     let status: number;
     try {
       status = binding.fsCall(op, slot, loop, a, b, c, d, e) as number;
@@ -84,6 +86,7 @@ export class FsRequest<T = unknown> {
     this.#slot = -1;
     const pin = this.pin;
     this.pin = undefined;
+    this.views = undefined;
     if (result < 0) {
       this.fail(this.error(result));
       return;

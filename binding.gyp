@@ -15,6 +15,7 @@
         "src/native/handle.cc",
         "src/native/loop.cc",
         "src/native/pipe.cc",
+        "src/native/poll.cc",
         "src/native/process.cc",
         "src/native/reaper.cc",
         "src/native/signal.cc",

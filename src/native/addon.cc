@@ -6,6 +6,7 @@
 #include "handle.h"
 #include "features.h"
 #include "loop.h"
+#include "poll.h"
 #include "signal_wrap.h"
 #include "pipe.h"
 #include "process.h"
@@ -91,7 +92,7 @@ Napi::Value SetCallback(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   static const char* const kNames[] = {"close", "timer",    "prepare", "check",   "idle",      "async",
                                        "signal", "read", "write",   "shutdown", "connect", "connection",
-                                       "recv",   "recvBatch", "send",    "exit"};
+                                       "recv",   "recvBatch", "send",    "exit",    "poll"};
   static_assert(sizeof(kNames) / sizeof(kNames[0]) == static_cast<size_t>(Callback::kCount), "one name per callback");
   Napi::Function fn;
   if (!info[0].IsString()) {
@@ -148,6 +149,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("TTY", tty);
   exports.Set("UDP", UDPWrap::Define(env));
   exports.Set("Process", ProcessWrap::Define(env));
+  exports.Set("Poll", PollWrap::Define(env));
   exports.Set("features", FeaturesObject(env));
   InitUtil(env, exports);
   return exports;

@@ -5,6 +5,8 @@
 #include <napi.h>
 #include <uv.h>
 
+#include <unordered_set>
+
 #include "addon.h"
 #include "list.h"
 
@@ -43,6 +45,9 @@ class LoopWrap : public Napi::ObjectWrap<LoopWrap> {
   void Teardown();
 
   IntrusiveList<HandleBase> handles;
+  // The fds that have a Poll on this loop (poll.cc): a second Poll for one of them is refused
+  // (libuv allows one watcher per fd per loop; two abort the process, pyuv#54).
+  std::unordered_set<int> polled_fds;
 
  private:
   Napi::Value Run(const Napi::CallbackInfo& info);

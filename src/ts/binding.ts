@@ -161,6 +161,10 @@ export interface NativeProcess extends NativeHandle {
   readonly exited: boolean;
 }
 
+export interface NativePoll extends NativeHandle {
+  stop(): void;
+}
+
 export interface NativeFeatures {
   readonly uvVersion: string;
   readonly uvVersionHex: number;
@@ -177,6 +181,7 @@ export interface NativeConstants {
   readonly runMode: { readonly default: number; readonly once: number; readonly nowait: number };
   readonly handleType: Readonly<Record<string, number>>;
   readonly signals: Readonly<Record<string, number>>;
+  readonly poll: { readonly READABLE: number; readonly WRITABLE: number; readonly DISCONNECT: number; readonly PRIORITIZED: number };
 }
 
 type Ctor<T, A extends unknown[]> = new (...args: A) => T;
@@ -226,7 +231,8 @@ export type CallbackName =
   | 'recv'
   | 'recvBatch'
   | 'send'
-  | 'exit';
+  | 'exit'
+  | 'poll';
 
 /** What native Process spawns from, after its loop (see src/native/process.h). */
 export type NativeSpawnArgs = [
@@ -285,6 +291,8 @@ export interface NativeBinding {
     kill(pid: number, signum: number): void;
     disableStdioInheritance(): void;
   };
+  /** Watches a duplicate of `fd`; events come through the 'poll' callback as (status, events). */
+  Poll: NativeClass<NativePoll, [loop: NativeLoop, fd: number], { start(events: number): void }>;
   features: NativeFeatures;
   errname(errno: number): string;
   strerror(errno: number): string;

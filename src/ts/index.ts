@@ -25,6 +25,7 @@ export { TCP, type TCPOptions, type TCPBindOptions, type AddressInput, type Sock
 export { Pipe, type PipeOptions, type HandleType } from './pipe.js';
 export { TTY, type TTYMode } from './tty.js';
 export { Process, type ProcessOptions, type StdioEntry } from './process.js';
+export { Poll, type PollCallback } from './poll.js';
 export { Stats } from './stats.js';
 export {
   UDP,

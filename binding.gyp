@@ -12,6 +12,7 @@
         "src/native/errors.cc",
         "src/native/fast_spawn.cc",
         "src/native/features.cc",
+        "src/native/fs_event.cc",
         "src/native/handle.cc",
         "src/native/loop.cc",
         "src/native/pipe.cc",

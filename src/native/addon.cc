@@ -5,6 +5,7 @@
 #include "errors.h"
 #include "handle.h"
 #include "features.h"
+#include "fs_event.h"
 #include "loop.h"
 #include "poll.h"
 #include "signal_wrap.h"
@@ -92,7 +93,7 @@ Napi::Value SetCallback(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   static const char* const kNames[] = {"close", "timer",    "prepare", "check",   "idle",      "async",
                                        "signal", "read", "write",   "shutdown", "connect", "connection",
-                                       "recv",   "recvBatch", "send",    "exit",    "poll"};
+                                       "recv",   "recvBatch", "send",    "exit",    "poll",    "fsEvent"};
   static_assert(sizeof(kNames) / sizeof(kNames[0]) == static_cast<size_t>(Callback::kCount), "one name per callback");
   Napi::Function fn;
   if (!info[0].IsString()) {
@@ -150,6 +151,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("UDP", UDPWrap::Define(env));
   exports.Set("Process", ProcessWrap::Define(env));
   exports.Set("Poll", PollWrap::Define(env));
+  exports.Set("FSEvent", FSEventWrap::Define(env));
   exports.Set("features", FeaturesObject(env));
   InitUtil(env, exports);
   return exports;

@@ -151,6 +151,14 @@ Napi::Object PollEvents(Napi::Env env) {
   return events;
 }
 
+// uv_fs_event: the events of an FSEvent callback.
+Napi::Object FsEvents(Napi::Env env) {
+  Napi::Object events = Napi::Object::New(env);
+  events.Set("RENAME", Napi::Number::New(env, UV_RENAME));
+  events.Set("CHANGE", Napi::Number::New(env, UV_CHANGE));
+  return events;
+}
+
 }  // namespace
 
 void InitUtil(Napi::Env env, Napi::Object exports) {
@@ -162,6 +170,7 @@ void InitUtil(Napi::Env env, Napi::Object exports) {
   constants.Set("handleType", HandleTypes(env));
   constants.Set("signals", Signals(env));
   constants.Set("poll", PollEvents(env));
+  constants.Set("fsEvent", FsEvents(env));
   exports.Set("constants", constants);
 }
 

@@ -165,6 +165,12 @@ export interface NativePoll extends NativeHandle {
   stop(): void;
 }
 
+export interface NativeFSEvent extends NativeHandle {
+  stop(): void;
+  /** The watched path, null when not started. */
+  readonly path: string | null;
+}
+
 export interface NativeFeatures {
   readonly uvVersion: string;
   readonly uvVersionHex: number;
@@ -175,6 +181,7 @@ export interface NativeFeatures {
   readonly udpTrySend2: boolean;
   readonly reusePort: boolean;
   readonly recvmmsg: boolean;
+  readonly fsEventRecursive: boolean;
 }
 
 export interface NativeConstants {
@@ -182,6 +189,7 @@ export interface NativeConstants {
   readonly handleType: Readonly<Record<string, number>>;
   readonly signals: Readonly<Record<string, number>>;
   readonly poll: { readonly READABLE: number; readonly WRITABLE: number; readonly DISCONNECT: number; readonly PRIORITIZED: number };
+  readonly fsEvent: { readonly RENAME: number; readonly CHANGE: number };
 }
 
 type Ctor<T, A extends unknown[]> = new (...args: A) => T;
@@ -232,7 +240,8 @@ export type CallbackName =
   | 'recvBatch'
   | 'send'
   | 'exit'
-  | 'poll';
+  | 'poll'
+  | 'fsEvent';
 
 /** What native Process spawns from, after its loop (see src/native/process.h). */
 export type NativeSpawnArgs = [
@@ -293,6 +302,8 @@ export interface NativeBinding {
   };
   /** Watches a duplicate of `fd`; events come through the 'poll' callback as (status, events). */
   Poll: NativeClass<NativePoll, [loop: NativeLoop, fd: number], { start(events: number): void }>;
+  /** Changes come through the 'fsEvent' callback as (status, filename | null, events). */
+  FSEvent: NativeClass<NativeFSEvent, [loop: NativeLoop], { start(path: string, recursive?: boolean): void }>;
   features: NativeFeatures;
   errname(errno: number): string;
   strerror(errno: number): string;

@@ -1,4 +1,4 @@
-/** Constants: run modes, handle types, UDP flags, Poll events, signal numbers of this platform. */
+/** Constants: run modes, handle types, UDP flags, Poll and FSEvent events, signal numbers of this platform. */
 import { constants as osConstants } from 'node:os';
 import { binding } from './binding.js';
 
@@ -16,6 +16,8 @@ export const constants = Object.freeze({
   udp: Object.freeze({ PARTIAL: UDP_PARTIAL }),
   /** Poll events (`events` of Poll#start and of its callback); libuv's numbers. */
   poll: Object.freeze({ ...binding.constants.poll }),
+  /** FSEvent events (`events` of its callback): RENAME (created, deleted, moved) and CHANGE. */
+  fsEvent: Object.freeze({ ...binding.constants.fsEvent }),
   /** Signal names and numbers (os.constants.signals completed by the C library's own table). */
   signals: Object.freeze({ ...osConstants.signals, ...binding.constants.signals }) as Readonly<Record<string, number>>,
 });

@@ -26,6 +26,7 @@ export { Pipe, type PipeOptions, type HandleType } from './pipe.js';
 export { TTY, type TTYMode } from './tty.js';
 export { Process, type ProcessOptions, type StdioEntry } from './process.js';
 export { Poll, type PollCallback } from './poll.js';
+export { FSEvent, type FSEventOptions, type FSEventCallback } from './fs_event.js';
 export { Stats } from './stats.js';
 export {
   UDP,

@@ -13,6 +13,7 @@
         "src/native/fast_spawn.cc",
         "src/native/features.cc",
         "src/native/fs_event.cc",
+        "src/native/fs_poll.cc",
         "src/native/handle.cc",
         "src/native/loop.cc",
         "src/native/pipe.cc",

@@ -6,6 +6,7 @@
 #include "handle.h"
 #include "features.h"
 #include "fs_event.h"
+#include "fs_poll.h"
 #include "loop.h"
 #include "poll.h"
 #include "signal_wrap.h"
@@ -93,7 +94,8 @@ Napi::Value SetCallback(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   static const char* const kNames[] = {"close", "timer",    "prepare", "check",   "idle",      "async",
                                        "signal", "read", "write",   "shutdown", "connect", "connection",
-                                       "recv",   "recvBatch", "send",    "exit",    "poll",    "fsEvent"};
+                                       "recv",   "recvBatch", "send",    "exit",    "poll",    "fsEvent",
+                                       "fsPoll"};
   static_assert(sizeof(kNames) / sizeof(kNames[0]) == static_cast<size_t>(Callback::kCount), "one name per callback");
   Napi::Function fn;
   if (!info[0].IsString()) {
@@ -152,6 +154,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Process", ProcessWrap::Define(env));
   exports.Set("Poll", PollWrap::Define(env));
   exports.Set("FSEvent", FSEventWrap::Define(env));
+  exports.Set("FSPoll", FSPollWrap::Define(env));
   exports.Set("features", FeaturesObject(env));
   InitUtil(env, exports);
   return exports;

@@ -45,7 +45,7 @@ enum class Callback : int {
   kClose, kTimer, kPrepare, kCheck, kIdle, kAsync, kSignal,
   kRead, kWrite, kShutdown, kConnect, kConnection,
   kRecv, kRecvBatch, kSend, kExit,
-  kPoll, kFsEvent,
+  kPoll, kFsEvent, kFsPoll,
   kCount
 };
 

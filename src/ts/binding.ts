@@ -171,6 +171,12 @@ export interface NativeFSEvent extends NativeHandle {
   readonly path: string | null;
 }
 
+export interface NativeFSPoll extends NativeHandle {
+  stop(): void;
+  /** The watched path, null when not started. */
+  readonly path: string | null;
+}
+
 export interface NativeFeatures {
   readonly uvVersion: string;
   readonly uvVersionHex: number;
@@ -241,7 +247,8 @@ export type CallbackName =
   | 'send'
   | 'exit'
   | 'poll'
-  | 'fsEvent';
+  | 'fsEvent'
+  | 'fsPoll';
 
 /** What native Process spawns from, after its loop (see src/native/process.h). */
 export type NativeSpawnArgs = [
@@ -304,6 +311,9 @@ export interface NativeBinding {
   Poll: NativeClass<NativePoll, [loop: NativeLoop, fd: number], { start(events: number): void }>;
   /** Changes come through the 'fsEvent' callback as (status, filename | null, events). */
   FSEvent: NativeClass<NativeFSEvent, [loop: NativeLoop], { start(path: string, recursive?: boolean): void }>;
+  /** Changes come through the 'fsPoll' callback as (status, values): the previous then the current
+   * stat, 14 numbers each (src/native/stats.h). */
+  FSPoll: NativeClass<NativeFSPoll, [loop: NativeLoop], { start(path: string, interval: number): void }>;
   features: NativeFeatures;
   errname(errno: number): string;
   strerror(errno: number): string;

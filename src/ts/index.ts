@@ -27,6 +27,7 @@ export { TTY, type TTYMode } from './tty.js';
 export { Process, type ProcessOptions, type StdioEntry } from './process.js';
 export { Poll, type PollCallback } from './poll.js';
 export { FSEvent, type FSEventOptions, type FSEventCallback } from './fs_event.js';
+export { FSPoll, type FSPollCallback } from './fs_poll.js';
 export { Stats } from './stats.js';
 export {
   UDP,

@@ -82,6 +82,13 @@ PollWrap::PollWrap(const Napi::CallbackInfo& info) : HandleWrap(info) {
   loop_->polled_fds.insert(fd_);
 }
 
+// Collected unclosed: detach here, while this is still a PollWrap. ~HandleWrap detaches too, but
+// by then the object is only a HandleWrap: BeforeClose would not reach PollWrap's, and the fd
+// would stay claimed on the loop for good.
+PollWrap::~PollWrap() {
+  Detach();
+}
+
 // The fd is free for a new Poll as soon as this one closes: uv_close stops watching at once.
 void PollWrap::BeforeClose() {
   loop_->polled_fds.erase(fd_);

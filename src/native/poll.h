@@ -28,6 +28,7 @@ class PollWrap : public HandleWrap<PollWrap, PollUv> {
 
   // new Poll(loop, fd)
   explicit PollWrap(const Napi::CallbackInfo& info);
+  ~PollWrap() override;
 
   Napi::Value Start(const Napi::CallbackInfo& info);
   Napi::Value Stop(const Napi::CallbackInfo& info);

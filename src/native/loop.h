@@ -45,8 +45,9 @@ class LoopWrap : public Napi::ObjectWrap<LoopWrap> {
   void Teardown();
 
   IntrusiveList<HandleBase> handles;
-  // The fds that have a Poll on this loop (poll.cc): a second Poll for one of them is refused
-  // (libuv allows one watcher per fd per loop; two abort the process, pyuv#54).
+  // The fds that have a Poll on this loop (poll.cc): a second Poll for one of them is refused.
+  // libuv allows one watcher per fd per loop (two aborted older libuv, pyuv#54; in 1.46, closing
+  // one of two Polls made before either started silently unregisters the other).
   std::unordered_set<int> polled_fds;
 
  private:

@@ -4,8 +4,9 @@
 //   epoll_ctl would fail and libuv abort (uvloop#100). The duplicate stays valid whatever the
 //   caller does with its own fd, and is closed with the handle.
 // - One Poll per fd per loop: a second Poll for an fd that already has one on the loop is refused
-//   with EEXIST (libuv's own rule; pyuv#54 aborted on two watchers of one fd). The loop keeps the
-//   fds its Polls were made for (LoopWrap::polled_fds) until they close.
+//   with EEXIST, in every order (libuv's own rule, which it enforces only when the first is
+//   started; pyuv#54 aborted on two watchers of one fd). The loop keeps the fds its Polls were
+//   made for (LoopWrap::polled_fds) until they close.
 #include "poll.h"
 
 #include <string>

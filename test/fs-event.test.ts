@@ -168,6 +168,7 @@ describe('FSEvent', () => {
     const error = expectUVError(() => watcher.start(dir, { recursive: true }, () => {}), 'ENOSYS', 'watch');
     expect(error.path).toBe(dir);
     expect(error.message).toContain('recursive');
+    expect(error.stack?.split('\n')[0]).toBe(`UVError: ${error.message}`);
     expect(watcher.active).toBe(true);
     expect(watcher.path).toBe(dir);
     fs.writeFileSync(path.join(dir, 'still'), '');

@@ -259,6 +259,7 @@ describe('Poll', () => {
     const before = counts();
     const error = expectUVError(() => new Poll(loop, reader), 'EEXIST', 'uv_poll_init');
     expect(error.message).toContain(`fd ${reader} already has a Poll on this loop`);
+    expect(error.stack?.split('\n')[0]).toBe(`UVError: ${error.message}`);
     expect(counts()).toEqual(before);
     fs.writeSync(writer, 'x');
     loop.run();

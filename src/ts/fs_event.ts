@@ -26,10 +26,14 @@ export type FSEventCallback = (this: FSEvent, error: UVError | null, filename: s
 
 const { start: nativeStart } = nativeMethods(binding.FSEvent);
 
+// ENOSYS for `recursive` says why (the stack, captured with the first message, too: Node prints it).
 function watchError(errno: number, path: string, recursive: boolean): UVError {
   const error = new UVError(errno, 'watch', { path });
   if (recursive && error.code === 'ENOSYS') {
+    const plain = error.message;
+    const stack = error.stack; // read first: V8 formats it on first access
     error.message += ' (options.recursive: this platform watches one directory level only, see features.fsEventRecursive)';
+    if (stack !== undefined) error.stack = stack.replace(plain, error.message);
   }
   return error;
 }

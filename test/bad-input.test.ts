@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { inspect } from 'node:util';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { binding } from '../src/ts/binding.js';
-import { Async, Check, Idle, Loop, Prepare, Signal, Timer, UVError, constants, errors, fs } from '../src/ts/index.js';
+import { Async, Check, FSEvent, FSPoll, Idle, Loop, Poll, Prepare, Signal, Timer, UVError, constants, errors, fs } from '../src/ts/index.js';
 import type { AsyncToken, Handle } from '../src/ts/index.js';
 import { capture, errorCode, NO_THROW } from './helpers/assert.js';
 
@@ -107,6 +107,10 @@ const asTimer = (h: Handle): Timer => h as Timer;
 const asSignal = (h: Handle): Signal => h as Signal;
 const asAsync = (h: Handle): Async => h as Async;
 const asWatcher = (h: Handle): Prepare => h as Prepare;
+const asFSEvent = (h: Handle): FSEvent => h as FSEvent;
+const asFSPoll = (h: Handle): FSPoll => h as FSPoll;
+// A directory to watch: every call below is made on closed handles or rejected before it watches.
+const watchable = tmpdir();
 
 const watcherCalls: HandleKind['calls'] = [
   ['start(cb)', (h) => asWatcher(h).start(noop)],
@@ -148,6 +152,27 @@ const kinds: HandleKind[] = [
       ["startOneshot(cb, 'SIGUSR2')", (h) => asSignal(h).startOneshot(noop, 'SIGUSR2')],
       ['stop()', (h) => asSignal(h).stop()],
       ['signum (get)', (h) => asSignal(h).signum],
+    ],
+  },
+  {
+    name: 'FSEvent',
+    make: (loop) => new FSEvent(loop),
+    Ctor: FSEvent,
+    calls: [
+      ['start(dir, cb)', (h) => asFSEvent(h).start(watchable, noop)],
+      ['start(dir, {}, cb)', (h) => asFSEvent(h).start(watchable, {}, noop)],
+      ['stop()', (h) => asFSEvent(h).stop()],
+      ['path (get)', (h) => asFSEvent(h).path],
+    ],
+  },
+  {
+    name: 'FSPoll',
+    make: (loop) => new FSPoll(loop),
+    Ctor: FSPoll,
+    calls: [
+      ['start(dir, 1000, cb)', (h) => asFSPoll(h).start(watchable, 1000, noop)],
+      ['stop()', (h) => asFSPoll(h).stop()],
+      ['path (get)', (h) => asFSPoll(h).path],
     ],
   },
 ];
@@ -832,6 +857,251 @@ describe('Signal: bad input', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
+// Poll (its constructor takes an fd after the loop, so the loop-only tables above do not fit it)
+
+describe('Poll: bad input', () => {
+  // The master side of a pseudo-terminal: an fd epoll can watch, owned by this file.
+  let fd = -1;
+  beforeAll(() => {
+    fd = openSync('/dev/ptmx', 'r+');
+  });
+  afterAll(() => {
+    closeSync(fd);
+  });
+
+  const notFd = [undefined, null, true, '3', '', 1n, Symbol('fd'), {}, [], noop, new Number(3)];
+  const badFd = [-1, 1.5, NaN, Infinity, -Infinity, 2 ** 31, 2 ** 53, -(2 ** 31)];
+  const badEvents = [0, 16, 17, -1, 1.5, NaN, Infinity, 2 ** 31, 255];
+  const notPollLoop = notLoop.filter((v) => typeof v !== 'number' && v !== undefined); // a number there is the fd
+
+  it.each(cases(notFd))('new Poll(loop, $label) throws TypeError ERR_INVALID_ARG_TYPE and creates nothing', ({ value }) => {
+    withLoop((loop) => {
+      const before = counts();
+      expectError(() => construct(Poll, loop, value), TypeError, 'ERR_INVALID_ARG_TYPE');
+      expect(counts()).toEqual(before);
+      expect(loop.handles).toEqual([]);
+    });
+  });
+
+  it.each(cases(badFd))('new Poll(loop, $label) throws RangeError ERR_OUT_OF_RANGE and creates nothing', ({ value }) => {
+    withLoop((loop) => {
+      const before = counts();
+      expectError(() => construct(Poll, loop, value), RangeError, 'ERR_OUT_OF_RANGE');
+      expect(counts()).toEqual(before);
+    });
+  });
+
+  it.each(cases(notPollLoop))('new Poll($label, fd) throws TypeError ERR_INVALID_ARG_TYPE and creates nothing', ({ value }) => {
+    const before = counts();
+    expectError(() => construct(Poll, value, fd), TypeError, 'ERR_INVALID_ARG_TYPE');
+    expect(counts()).toEqual(before);
+  });
+
+  it('new Poll(closedLoop, fd) throws Error ERR_LOOP_CLOSED; new Poll(fd) is on Loop.default()', async () => {
+    const closed = new Loop();
+    closed.close();
+    expectError(() => new Poll(closed, fd), Error, 'ERR_LOOP_CLOSED');
+    const poll = new Poll(fd);
+    expect(poll.loop).toBe(Loop.default());
+    expect(poll.fileno()).toBe(fd);
+    await poll.close();
+  });
+
+  it.each(cases(badEvents))('start($label, cb) throws RangeError ERR_OUT_OF_RANGE; stays inactive', ({ value }) => {
+    withLoop((loop) => {
+      const poll = new Poll(loop, fd);
+      expectError(() => invoke(poll, 'start', value, noop), RangeError, 'ERR_OUT_OF_RANGE');
+      expect(poll.active).toBe(false);
+    });
+  });
+
+  it.each(cases(notNumber))('start($label, cb) throws TypeError ERR_INVALID_ARG_TYPE; stays inactive', ({ value }) => {
+    withLoop((loop) => {
+      const poll = new Poll(loop, fd);
+      expectError(() => invoke(poll, 'start', value, noop), TypeError, 'ERR_INVALID_ARG_TYPE');
+      expect(poll.active).toBe(false);
+    });
+  });
+
+  it.each(cases(notFunction))('start(READABLE, $label) throws TypeError ERR_INVALID_ARG_TYPE; stays inactive', ({ value }) => {
+    withLoop((loop) => {
+      const poll = new Poll(loop, fd);
+      expectError(() => invoke(poll, 'start', constants.poll.READABLE, value), TypeError, 'ERR_INVALID_ARG_TYPE');
+      expect(poll.active).toBe(false);
+    });
+  });
+
+  it('a rejected restart keeps the running Poll, its mask and its callback', () => {
+    withLoop((loop) => {
+      const poll = new Poll(loop, fd);
+      const calls: string[] = [];
+      poll.start(constants.poll.WRITABLE, () => {
+        calls.push('first');
+        poll.stop();
+      });
+      expectError(() => invoke(poll, 'start', 0, () => calls.push('second')), RangeError, 'ERR_OUT_OF_RANGE');
+      expectError(() => invoke(poll, 'start', constants.poll.READABLE, 'cb'), TypeError, 'ERR_INVALID_ARG_TYPE');
+      expect(poll.active).toBe(true);
+      loop.run(); // a pty master is writable at once
+      expect(calls).toEqual(['first']);
+    });
+  });
+
+  const pollCalls: Array<[string, (p: Poll) => unknown]> = [
+    ['start(READABLE, cb)', (p) => p.start(constants.poll.READABLE, noop)],
+    ['stop()', (p) => p.stop()],
+    ['fileno()', (p) => p.fileno()],
+    ['ref()', (p) => p.ref()],
+    ['unref()', (p) => p.unref()],
+    ['hasRef()', (p) => p.hasRef()],
+  ];
+  const closedStates: Array<[string, (loop: Loop) => Poll]> = [
+    ['closing', (loop) => {
+      const p = new Poll(loop, fd);
+      void p.close();
+      return p;
+    }],
+    ['closed', (loop) => {
+      const p = new Poll(loop, fd);
+      void p.close();
+      loop.run();
+      return p;
+    }],
+    ['closed by loop.close()', () => {
+      const other = new Loop();
+      const p = new Poll(other, fd);
+      other.close();
+      return p;
+    }],
+  ];
+  for (const [state, reach] of closedStates) {
+    it.each(pollCalls)(`%s on a ${state} Poll throws Error ERR_HANDLE_CLOSED`, (_name, call) => {
+      withLoop((loop) => {
+        const poll = reach(loop);
+        expectError(() => call(poll), Error, 'ERR_HANDLE_CLOSED');
+        expect(poll.active).toBe(false);
+        expect(() => poll.close()).not.toThrow(); // idempotent
+      });
+    });
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
+// FSEvent, FSPoll
+
+describe('FSEvent: bad input', () => {
+  const notPath = [undefined, null, true, 1, 1n, Symbol('p'), {}, [], noop, new String('/tmp'), Buffer.from('/tmp')];
+  const nulPaths = ['\0', 'a\0', `${watchable}\0x`];
+
+  it.each(cases(notPath))('start($label, cb) throws TypeError ERR_INVALID_ARG_TYPE; stays inactive', ({ value }) => {
+    withLoop((loop) => {
+      const watcher = new FSEvent(loop);
+      expectError(() => invoke(watcher, 'start', value, noop), TypeError, 'ERR_INVALID_ARG_TYPE');
+      expect(watcher.active).toBe(false);
+    });
+  });
+
+  it.each(cases(nulPaths))('start($label, cb) throws TypeError ERR_INVALID_ARG_VALUE; stays inactive', ({ value }) => {
+    withLoop((loop) => {
+      const watcher = new FSEvent(loop);
+      expectError(() => invoke(watcher, 'start', value, noop), TypeError, 'ERR_INVALID_ARG_VALUE');
+      expect(watcher.active).toBe(false);
+    });
+  });
+
+  it.each(cases([null, 1, 'x', true, 1n, Symbol('o'), []]))('start(dir, $label, cb) throws TypeError ERR_INVALID_ARG_TYPE', ({ value }) => {
+    withLoop((loop) => {
+      const watcher = new FSEvent(loop);
+      expectError(() => invoke(watcher, 'start', watchable, value, noop), TypeError, 'ERR_INVALID_ARG_TYPE');
+      expect(watcher.active).toBe(false);
+    });
+  });
+
+  it.each(cases([null, 1, 'yes', {}, 1n]))('start(dir, { recursive: $label }, cb) throws TypeError ERR_INVALID_ARG_TYPE', ({ value }) => {
+    withLoop((loop) => {
+      const watcher = new FSEvent(loop);
+      expectError(() => invoke(watcher, 'start', watchable, { recursive: value }, noop), TypeError, 'ERR_INVALID_ARG_TYPE');
+      expect(watcher.active).toBe(false);
+    });
+  });
+
+  it.each(cases(notFunction))('start(dir, {}, $label) throws TypeError ERR_INVALID_ARG_TYPE', ({ value }) => {
+    withLoop((loop) => {
+      const watcher = new FSEvent(loop);
+      expectError(() => invoke(watcher, 'start', watchable, {}, value), TypeError, 'ERR_INVALID_ARG_TYPE');
+      expect(watcher.active).toBe(false);
+    });
+  });
+
+  it('a rejected restart keeps the running watch and its path', () => {
+    withLoop((loop) => {
+      const watcher = new FSEvent(loop);
+      watcher.start(watchable, noop);
+      expectError(() => invoke(watcher, 'start', 'a\0b', noop), TypeError, 'ERR_INVALID_ARG_VALUE');
+      expectError(() => invoke(watcher, 'start', watchable, { recursive: 1 }, noop), TypeError, 'ERR_INVALID_ARG_TYPE');
+      expect(watcher.active).toBe(true);
+      expect(watcher.path).toBe(watchable);
+    });
+  });
+});
+
+describe('FSPoll: bad input', () => {
+  const notPath = [undefined, null, true, 1, 1n, Symbol('p'), {}, [], noop, new String('/tmp'), Buffer.from('/tmp')];
+  const badIntervals = [-1, -0.5, NaN, Infinity, -Infinity, 2 ** 32, 2 ** 53, Number.MAX_VALUE];
+
+  it.each(cases(notPath))('start($label, 10, cb) throws TypeError ERR_INVALID_ARG_TYPE; stays inactive', ({ value }) => {
+    withLoop((loop) => {
+      const poll = new FSPoll(loop);
+      expectError(() => invoke(poll, 'start', value, 10, noop), TypeError, 'ERR_INVALID_ARG_TYPE');
+      expect(poll.active).toBe(false);
+    });
+  });
+
+  it.each(cases(['\0', 'a\0', `${watchable}\0x`]))('start($label, 10, cb) throws TypeError ERR_INVALID_ARG_VALUE', ({ value }) => {
+    withLoop((loop) => {
+      const poll = new FSPoll(loop);
+      expectError(() => invoke(poll, 'start', value, 10, noop), TypeError, 'ERR_INVALID_ARG_VALUE');
+      expect(poll.active).toBe(false);
+    });
+  });
+
+  it.each(cases(notNumber))('start(dir, $label, cb) throws TypeError ERR_INVALID_ARG_TYPE', ({ value }) => {
+    withLoop((loop) => {
+      const poll = new FSPoll(loop);
+      expectError(() => invoke(poll, 'start', watchable, value, noop), TypeError, 'ERR_INVALID_ARG_TYPE');
+      expect(poll.active).toBe(false);
+    });
+  });
+
+  it.each(cases(badIntervals))('start(dir, $label, cb) throws RangeError ERR_OUT_OF_RANGE', ({ value }) => {
+    withLoop((loop) => {
+      const poll = new FSPoll(loop);
+      expectError(() => invoke(poll, 'start', watchable, value, noop), RangeError, 'ERR_OUT_OF_RANGE');
+      expect(poll.active).toBe(false);
+    });
+  });
+
+  it.each(cases(notFunction))('start(dir, 10, $label) throws TypeError ERR_INVALID_ARG_TYPE', ({ value }) => {
+    withLoop((loop) => {
+      const poll = new FSPoll(loop);
+      expectError(() => invoke(poll, 'start', watchable, 10, value), TypeError, 'ERR_INVALID_ARG_TYPE');
+      expect(poll.active).toBe(false);
+    });
+  });
+
+  it('a rejected restart keeps the running poll and its path', () => {
+    withLoop((loop) => {
+      const poll = new FSPoll(loop);
+      poll.start(watchable, 1000, noop);
+      expectError(() => invoke(poll, 'start', watchable, -1, noop), RangeError, 'ERR_OUT_OF_RANGE');
+      expectError(() => invoke(poll, 'start', 'a\0b', 10, noop), TypeError, 'ERR_INVALID_ARG_VALUE');
+      expect(poll.active).toBe(true);
+      expect(poll.path).toBe(watchable);
+    });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
 // Property-based: any argument to any public method either works or throws a coded error
 
 describe('fast-check: public methods with arbitrary arguments', () => {
@@ -848,6 +1118,13 @@ describe('fast-check: public methods with arbitrary arguments', () => {
     return risky ? [cb, 'SIGUSR2', ...rest] : args;
   };
 
+  // The Poll target watches a pseudo-terminal master (opened on first use, closed after the file).
+  let ptyFd = -1;
+  const pollFd = (): number => (ptyFd >= 0 ? ptyFd : (ptyFd = openSync('/dev/ptmx', 'r+')));
+  afterAll(() => {
+    if (ptyFd >= 0) closeSync(ptyFd);
+  });
+
   const targets: Array<{ name: string; make: (loop: Loop) => object; methods: string[] }> = [
     { name: 'Loop', make: (loop) => loop, methods: ['run', 'stop', 'now', 'updateTime', 'backendFd', 'backendTimeout', 'metrics', 'unembed'] },
     { name: 'Timer', make: (loop) => new Timer(loop), methods: ['start', 'stop', 'again', 'ref', 'unref', 'hasRef', 'fileno'] },
@@ -856,6 +1133,9 @@ describe('fast-check: public methods with arbitrary arguments', () => {
     { name: 'Idle', make: (loop) => new Idle(loop), methods: ['start', 'stop'] },
     { name: 'Async', make: (loop) => new Async(loop), methods: ['send', 'sender'] },
     { name: 'Signal', make: (loop) => new Signal(loop), methods: ['start', 'startOneshot', 'stop'] },
+    { name: 'Poll', make: (loop) => new Poll(loop, pollFd()), methods: ['start', 'stop', 'fileno'] },
+    { name: 'FSEvent', make: (loop) => new FSEvent(loop), methods: ['start', 'stop'] },
+    { name: 'FSPoll', make: (loop) => new FSPoll(loop), methods: ['start', 'stop'] },
   ];
 
   it.each(targets)('$name', ({ name, make, methods }) => {

@@ -107,6 +107,36 @@ describe('examples', () => {
     expect(stdout).toContain('exit statuses: 0, 0, 0');
   });
 
+  it('watch-dir.ts', () => {
+    const { status, stdout, stderr } = runExample('watch-dir.ts');
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+    expect(stdout).toMatch(/watching a new temporary directory with one (recursive FSEvent|FSEvent per directory)/);
+    const lines = stdout.split('\n').map((line) => line.trim());
+    // Each change is reported once, in the order made (a created file may also show as changed).
+    const expected = [
+      'created notes.txt',
+      'changed docs/readme.md',
+      'created src/',
+      'created src/main.ts',
+      'created src/lib/',
+      'created src/lib/deep/',
+      'created src/lib/deep/x.ts',
+      'removed notes.txt',
+      'created todo.txt',
+      'removed src/lib/deep/x.ts',
+      'removed src/lib/deep/',
+      'removed src/lib/',
+      'removed src/',
+    ];
+    for (const line of [...expected, 'removed src/main.ts']) expect(lines.filter((l) => l === line), line).toHaveLength(1);
+    const order = expected.map((line) => lines.indexOf(line));
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    // What is left: the root and docs/ (one watcher each where libuv cannot recurse).
+    expect(stdout).toContain(`still watching ${stdout.includes('one recursive FSEvent') ? 1 : 2} directories`);
+    expect(stdout.trimEnd().endsWith('closed')).toBe(true);
+  });
+
   it('ipc-handoff.ts', () => {
     const { status, stdout, stderr } = runExample('ipc-handoff.ts');
     expect(stderr).toBe('');

@@ -72,6 +72,14 @@ describe('callback exceptions on Loop.default()', () => {
     expect(run.record.events.at(-1)).toBe('later-timer');
   });
 
+  it("throws from Poll, FSEvent and FSPoll callbacks each reach 'uncaughtException'; their callbacks keep the ALS store", () => {
+    const run = runScenario('watchers-handler');
+    expectClean(run);
+    expect([...run.record.caught].sort()).toEqual(['fsEvent', 'fsPoll', 'poll']);
+    expect(run.record.events).toContain('poll-store:store');
+    expect(run.record.events.at(-1)).toBe('later-timer');
+  });
+
   it('with no handler the process prints the stack on stderr and exits 1, like core Node', () => {
     const run = runScenario('timer-no-handler');
     expect(run.signal).toBeNull();

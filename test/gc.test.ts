@@ -4,10 +4,13 @@
 // An active handle is pinned by native code and keeps firing with no JS reference to it; an inactive,
 // unreferenced one is collected, its finalizer only starts uv_close, and the uv handle is freed in
 // the close callback. binding.debugCounts() counts live handles and uv handles not yet freed.
-import { readdirSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { closeSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { binding } from '../src/ts/binding.js';
-import { Async, Check, Idle, Loop, Prepare, Signal, Timer, UDP, type SocketAddress } from '../src/ts/index.js';
+import { Async, Check, FSEvent, FSPoll, Idle, Loop, Poll, Prepare, Signal, Timer, UDP, constants, type SocketAddress } from '../src/ts/index.js';
+import { expectUVError } from './helpers/assert.js';
 import { until } from './helpers/loop.js';
 
 function collect(): void {
@@ -530,5 +533,81 @@ describe('UDP and GC', () => {
     receiver.close();
     loop.run();
     loop.close();
+  });
+});
+
+describe('Poll, FSEvent, FSPoll and GC', () => {
+  // Directories and the pseudo-terminal master the Poll watches (always writable: a ready fd).
+  let dir = '';
+  let pty = -1;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'uvkit-gc-'));
+    pty = openSync('/dev/ptmx', 'r+');
+  });
+  afterAll(() => {
+    closeSync(pty);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('an active Poll, FSEvent and FSPoll whose references are all dropped keep reporting through gc()', async () => {
+    const { registry, collected } = tracker();
+    const calls = { poll: 0, fsEvent: 0, fsPoll: 0 };
+    const file = path.join(dir, 'appears');
+    (() => {
+      const poll = new Poll(pty);
+      registry.register(poll, 'poll');
+      poll.start(constants.poll.WRITABLE, function () {
+        if (++calls.poll === 20) this.close();
+      });
+      const fsEvent = new FSEvent();
+      registry.register(fsEvent, 'fsEvent');
+      fsEvent.start(dir, function (err, filename) {
+        if (filename === 'appears' && ++calls.fsEvent === 1) this.close();
+      });
+      const fsPoll = new FSPoll();
+      registry.register(fsPoll, 'fsPoll');
+      fsPoll.start(file, 5, function (err) {
+        if (++calls.fsPoll === 2) this.close(); // ENOENT, then the created file
+      });
+    })();
+    for (let i = 0; i < 10; i++) {
+      collect();
+      await tick();
+    }
+    expect([...collected]).toEqual([]);
+    await until(() => calls.fsPoll === 1, 'the first FSPoll report (ENOENT)');
+    writeFileSync(file, 'now');
+    await until(() => calls.poll === 20 && calls.fsEvent === 1 && calls.fsPoll === 2, 'every watcher’s reports after gc()');
+    // Closed by their own callbacks: now collectable.
+    await gcUntil(() => collected.size === 3 && binding.debugCounts().uvHandles === 0, 'the three closed watchers');
+  });
+
+  it('dropped inactive ones are collected and freed; a collected Poll’s fd may have a new Poll at once', async () => {
+    const { registry, collected } = tracker();
+    const loop = new Loop();
+    const base = binding.debugCounts();
+    (() => {
+      const poll = new Poll(loop, pty);
+      poll.start(constants.poll.WRITABLE, () => {});
+      poll.stop();
+      registry.register(poll, 'poll');
+      const fsEvent = new FSEvent(loop);
+      fsEvent.start(dir, () => {});
+      fsEvent.stop();
+      registry.register(fsEvent, 'fsEvent');
+      const fsPoll = new FSPoll(loop);
+      fsPoll.start(dir, 1, () => {});
+      fsPoll.stop(); // its first stat is still on the thread pool
+      registry.register(fsPoll, 'fsPoll');
+    })();
+    expectUVError(() => new Poll(loop, pty), 'EEXIST', 'uv_poll_init');
+    // The native finalizers (which release the fd) run after the FinalizationRegistry callbacks.
+    await gcUntil(() => collected.size === 3 && binding.debugCounts().handles === base.handles, 'three inactive watchers');
+    const again = new Poll(loop, pty);
+    expect(again.fileno()).toBe(pty);
+    again.close();
+    loop.close(); // runs the close callbacks, and the FSPoll's stat to its end
+    const { handles, uvHandles } = binding.debugCounts();
+    expect({ handles, uvHandles }).toEqual({ handles: base.handles, uvHandles: base.uvHandles });
   });
 });

@@ -93,14 +93,21 @@ function membersOf(name: string): Member[] {
   return members;
 }
 
+// A Poll watches (a duplicate of) a pseudo-terminal master this file keeps open, one Poll per loop.
+let pollFd = -1;
+afterAll(() => {
+  if (pollFd >= 0) closeSync(pollFd);
+});
+
 /**
  * A live instance of a handle class. TTY needs a terminal; Process spawns in its constructor (a
  * /bin/true child: when the loop closes before its exit is reported, nothing reaps it until this
- * worker exits, as with libuv).
+ * worker exits, as with libuv); Poll needs an fd it can watch.
  */
 function construct(name: string, loop: object): object {
   if (name === 'TTY') return new (cls(name))(loop, openSync('/dev/ptmx', 'r+'));
   if (name === 'Process') return new (cls(name))(loop, '/bin/true', ['true'], undefined, undefined, [], [], -1, -1, 0);
+  if (name === 'Poll') return new (cls(name))(loop, pollFd >= 0 ? pollFd : (pollFd = openSync('/dev/ptmx', 'r+')));
   return new (cls(name))(loop);
 }
 
@@ -142,7 +149,9 @@ function wrongReceivers(name: string, instances: Map<string, object>): Array<[st
 
 describe('raw binding: exports', () => {
   it('has the classes and functions the TS layer is built on', () => {
-    for (const name of ['Loop', 'Timer', 'Prepare', 'Check', 'Idle', 'Async', 'Signal', 'TCP', 'Pipe', 'TTY', 'UDP']) expect(classNames).toContain(name);
+    for (const name of ['Loop', 'Timer', 'Prepare', 'Check', 'Idle', 'Async', 'Signal', 'TCP', 'Pipe', 'TTY', 'UDP', 'Process', 'Poll', 'FSEvent', 'FSPoll']) {
+      expect(classNames).toContain(name);
+    }
     for (const name of ['init', 'debugCounts', 'asyncSend', 'errname', 'strerror']) expect(functionNames).toContain(name);
     for (const name of ['features', 'codes', 'constants']) expect(typeof raw[name]).toBe('object');
   });
@@ -165,6 +174,8 @@ describe('raw binding: accessors', () => {
     expect(shape(raw.UDP, 'sendQueueSize')).toBe('function/undefined/false/true');
     expect(shape(raw.UDP, 'sendQueueCount')).toBe('function/undefined/false/true');
     expect(shape(raw.UDP, 'recvmmsg')).toBe('function/undefined/false/true');
+    expect(shape(raw.FSEvent, 'path')).toBe('function/undefined/false/true');
+    expect(shape(raw.FSPoll, 'path')).toBe('function/undefined/false/true');
   });
 });
 
@@ -377,6 +388,53 @@ describe('raw binding: arguments are re-checked natively', () => {
       expect(errorCode(error), describeValue(value)).toBe('ERR_OUT_OF_RANGE');
     }
     expect(binding.asyncSend(2 ** 53 - 1)).toBe(false);
+  });
+
+  it('new Poll(loop, fd) and poll.start(events) re-check the fd and the mask', () => {
+    withRawLoop((loop) => {
+      for (const value of [undefined, '3', null, {}, 1n]) {
+        expect(errorCode(capture(() => new (cls('Poll'))(loop, value))), describeValue(value)).toBe('ERR_INVALID_ARG_TYPE');
+      }
+      for (const value of [-1, 1.5, NaN, 2 ** 31]) {
+        expect(errorCode(capture(() => new (cls('Poll'))(loop, value))), describeValue(value)).toBe('ERR_OUT_OF_RANGE');
+      }
+      const fd = openSync('/dev/ptmx', 'r+');
+      try {
+        const poll = new (cls('Poll'))(loop, fd);
+        expect(errorCode(capture(() => new (cls('Poll'))(loop, fd)))).toBe('EEXIST');
+        for (const value of [0, 16, -1, 1.5]) expect(errorCode(capture(() => call(poll, 'start', value))), describeValue(value)).toBe('ERR_OUT_OF_RANGE');
+        for (const value of [undefined, '1', null]) expect(errorCode(capture(() => call(poll, 'start', value))), describeValue(value)).toBe('ERR_INVALID_ARG_TYPE');
+        expect(Reflect.get(poll, 'active')).toBe(false);
+        expect(call(poll, 'fileno')).toBe(fd);
+        call(poll, 'close');
+      } finally {
+        closeSync(fd);
+      }
+    });
+  });
+
+  it('FSEvent and FSPoll start() re-check the path (string, no NUL), recursive and the interval', () => {
+    withRawLoop((loop) => {
+      const fsEvent = new (cls('FSEvent'))(loop);
+      const fsPoll = new (cls('FSPoll'))(loop);
+      for (const handle of [fsEvent, fsPoll]) {
+        for (const value of [undefined, 5, null, {}, Buffer.from('/tmp')]) {
+          expect(errorCode(capture(() => call(handle, 'start', value, 10))), describeValue(value)).toBe('ERR_INVALID_ARG_TYPE');
+        }
+        expect(errorCode(capture(() => call(handle, 'start', 'a\0b', 10)))).toBe('ERR_INVALID_ARG_VALUE');
+      }
+      expect(errorCode(capture(() => call(fsEvent, 'start', scratch, 1)))).toBe('ERR_INVALID_ARG_TYPE'); // recursive: a boolean
+      for (const value of [-1, NaN, Infinity, 2 ** 32]) {
+        expect(errorCode(capture(() => call(fsPoll, 'start', scratch, value))), describeValue(value)).toBe('ERR_OUT_OF_RANGE');
+      }
+      for (const value of [undefined, '10', null]) {
+        expect(errorCode(capture(() => call(fsPoll, 'start', scratch, value))), describeValue(value)).toBe('ERR_INVALID_ARG_TYPE');
+      }
+      expect(Reflect.get(fsEvent, 'active')).toBe(false);
+      expect(Reflect.get(fsPoll, 'active')).toBe(false);
+      expect(Reflect.get(fsEvent, 'path')).toBeNull();
+      expect(Reflect.get(fsPoll, 'path')).toBeNull();
+    });
   });
 
   it('init(options) re-checks its options object', () => {
@@ -618,6 +676,27 @@ describe('raw binding: leaks (LeakSanitizer, when the sanitizer build exists)', 
          b.send(keep[keep.length - 1], '127.0.0.1', port); // queued, never run: cancelled by the loop's GC
          new binding.UDP(loop, 6, true); // never used
        }
+       for (let i = 0; i < 6; i++) { globalThis.gc(); await new Promise((r) => setImmediate(r)); }`,
+    ],
+    [
+      'Poll, FSEvent and FSPoll active on dropped private loops and (unreferenced) on Node’s loop, FSPoll stats in flight, closed by the teardown at exit',
+      `const { openSync } = await import('node:fs');
+       for (const name of ['poll', 'fsEvent', 'fsPoll']) binding.setCallback(name, () => {});
+       const fd = openSync('/dev/ptmx', 'r+');
+       for (let i = 0; i < 10; i++) {
+         const loop = new binding.Loop(false);
+         new binding.Poll(loop, fd).start(2);
+         new binding.FSEvent(loop).start('.', false);
+         new binding.FSPoll(loop).start('.', 1);
+         const restarted = new binding.FSPoll(loop);
+         restarted.start('.', 1);
+         restarted.start('./missing', 1); // the first stat still in flight: a fresh uv handle
+         if (i % 2 === 0) loop.run(2);
+       }
+       const node = new binding.Loop(true);
+       const q = new binding.Poll(node, fd); q.start(1); q.unref();
+       const p = new binding.FSPoll(node); p.start('.', 1); p.unref();
+       const e = new binding.FSEvent(node); e.start('.', false); e.unref();
        for (let i = 0; i < 6; i++) { globalThis.gc(); await new Promise((r) => setImmediate(r)); }`,
     ],
   ];

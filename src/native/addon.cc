@@ -6,7 +6,10 @@
 #include "handle.h"
 #include "features.h"
 #include "fs.h"
+#include "fs_event.h"
+#include "fs_poll.h"
 #include "loop.h"
+#include "poll.h"
 #include "signal_wrap.h"
 #include "pipe.h"
 #include "process.h"
@@ -94,7 +97,8 @@ Napi::Value SetCallback(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   static const char* const kNames[] = {"close", "timer",    "prepare", "check",   "idle",      "async",
                                        "signal", "read", "write",   "shutdown", "connect", "connection",
-                                       "recv",   "recvBatch", "send",    "exit", "fsDone"};
+                                       "recv",   "recvBatch", "send",    "exit",    "poll",    "fsEvent",
+                                       "fsPoll", "fsDone"};
   static_assert(sizeof(kNames) / sizeof(kNames[0]) == static_cast<size_t>(Callback::kCount), "one name per callback");
   Napi::Function fn;
   if (!info[0].IsString()) {
@@ -154,6 +158,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("TTY", tty);
   exports.Set("UDP", UDPWrap::Define(env));
   exports.Set("Process", ProcessWrap::Define(env));
+  exports.Set("Poll", PollWrap::Define(env));
+  exports.Set("FSEvent", FSEventWrap::Define(env));
+  exports.Set("FSPoll", FSPollWrap::Define(env));
   exports.Set("features", FeaturesObject(env));
   InitFs(env, exports);
   InitUtil(env, exports);

@@ -45,7 +45,8 @@ struct UvBox : UvHandleHeader {
 enum class Callback : int {
   kClose, kTimer, kPrepare, kCheck, kIdle, kAsync, kSignal,
   kRead, kWrite, kShutdown, kConnect, kConnection,
-  kRecv, kRecvBatch, kSend, kExit, kFsDone,
+  kRecv, kRecvBatch, kSend, kExit,
+  kPoll, kFsEvent, kFsPoll, kFsDone,
   kCount
 };
 

@@ -136,4 +136,17 @@ bool ReadBool(const Napi::CallbackInfo& info, size_t i, const char* name, bool* 
   return true;
 }
 
+bool ReadString(const Napi::CallbackInfo& info, size_t i, const char* name, std::string* out) {
+  if (!info[i].IsString()) {
+    ThrowInvalidArgType(info.Env(), name, "of type string");
+    return false;
+  }
+  *out = info[i].As<Napi::String>().Utf8Value();
+  if (out->find('\0') != std::string::npos) {
+    ThrowCodedError(info.Env(), ErrorKind::kTypeError, "ERR_INVALID_ARG_VALUE", std::string("The argument '") + name + "' must not contain NUL bytes");
+    return false;
+  }
+  return true;
+}
+
 }  // namespace uvkit

@@ -3,6 +3,8 @@
 
 #include <napi.h>
 
+#include <string>
+
 namespace uvkit {
 
 // new errors.UVError(errno, syscall) (a plain Error with the same fields before TS registered it).
@@ -28,5 +30,7 @@ bool ReadOptionalFunction(const Napi::CallbackInfo& info, size_t i, const char* 
 bool ReadInt(const Napi::CallbackInfo& info, size_t i, const char* name, int64_t min, int64_t max, int64_t* out);
 bool ReadMillis(const Napi::CallbackInfo& info, size_t i, const char* name, uint64_t* out);
 bool ReadBool(const Napi::CallbackInfo& info, size_t i, const char* name, bool* out);
+// A string without NUL bytes (the system would cut a path or name short there).
+bool ReadString(const Napi::CallbackInfo& info, size_t i, const char* name, std::string* out);
 
 }  // namespace uvkit

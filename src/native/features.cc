@@ -59,6 +59,7 @@ Napi::Object FeaturesObject(Napi::Env env) {
 #else
   o.Set("recvmmsg", false);
 #endif
+  o.Set("fsEventRecursive", kFsEventRecursive);
   return o;
 }
 

@@ -18,6 +18,14 @@ struct Features {
   bool AtLeast(unsigned int major, unsigned int minor) const { return version >= ((major << 16) | (minor << 8)); }
 };
 
+// UV_FS_EVENT_RECURSIVE works on macOS (FSEvents) and Windows only; elsewhere libuv ignores it
+// (inotify watches one directory), so uvkit refuses it there.
+#if defined(__APPLE__) || defined(_WIN32)
+inline constexpr bool kFsEventRecursive = true;
+#else
+inline constexpr bool kFsEventRecursive = false;
+#endif
+
 // Resolved once per process; immutable afterwards, so sharing it between threads is safe.
 const Features& GetFeatures();
 Napi::Object FeaturesObject(Napi::Env env);

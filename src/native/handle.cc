@@ -21,6 +21,13 @@ void HandleBase::Adopt(uv_handle_t* handle) {
   if (loop_->is_default()) AsyncContext(state_->env, JsObject());
 }
 
+void HandleBase::ReplaceUv(uv_handle_t* fresh) {
+  static_cast<UvHandleHeader*>(uv_->data)->owner = nullptr;
+  if (!uv_has_ref(uv_)) uv_unref(fresh);
+  uv_close(uv_, OnUvClose);
+  uv_ = fresh;
+}
+
 bool HandleBase::CheckOpen(Napi::Env env) {
   if (is_open()) return true;
   ThrowHandleClosed(env);

@@ -60,6 +60,9 @@ class HandleBase {
  protected:
   // Takes ownership of an initialised uv handle (inside a box whose owner is this).
   void Adopt(uv_handle_t* handle);
+  // Puts `fresh` (initialised, of the same type, in a box whose owner is this) in place of the open
+  // uv handle, which closes on its own: its box forgets this wrapper and its close callback frees it.
+  void ReplaceUv(uv_handle_t* fresh);
   void UpdatePin();
   virtual void SetPinned(bool pinned) = 0;
   // Called just before uv_close: unregister from anything that could still reach the handle.

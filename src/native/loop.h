@@ -5,6 +5,8 @@
 #include <napi.h>
 #include <uv.h>
 
+#include <unordered_set>
+
 #include "addon.h"
 #include "list.h"
 
@@ -45,6 +47,10 @@ class LoopWrap : public Napi::ObjectWrap<LoopWrap> {
 
   IntrusiveList<HandleBase> handles;
   FsQueue* fs_queue = nullptr;  // completions of fs requests on this loop (fs_queue.h)
+  // The fds that have a Poll on this loop (poll.cc): a second Poll for one of them is refused.
+  // libuv allows one watcher per fd per loop (two aborted older libuv, pyuv#54; in 1.46, closing
+  // one of two Polls made before either started silently unregisters the other).
+  std::unordered_set<int> polled_fds;
 
  private:
   Napi::Value Run(const Napi::CallbackInfo& info);

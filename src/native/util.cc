@@ -141,6 +141,24 @@ Napi::Object Signals(Napi::Env env) {
   return signals;
 }
 
+// uv_poll_event: the events of Poll#start and of its callback.
+Napi::Object PollEvents(Napi::Env env) {
+  Napi::Object events = Napi::Object::New(env);
+  events.Set("READABLE", Napi::Number::New(env, UV_READABLE));
+  events.Set("WRITABLE", Napi::Number::New(env, UV_WRITABLE));
+  events.Set("DISCONNECT", Napi::Number::New(env, UV_DISCONNECT));
+  events.Set("PRIORITIZED", Napi::Number::New(env, UV_PRIORITIZED));
+  return events;
+}
+
+// uv_fs_event: the events of an FSEvent callback.
+Napi::Object FsEvents(Napi::Env env) {
+  Napi::Object events = Napi::Object::New(env);
+  events.Set("RENAME", Napi::Number::New(env, UV_RENAME));
+  events.Set("CHANGE", Napi::Number::New(env, UV_CHANGE));
+  return events;
+}
+
 }  // namespace
 
 void InitUtil(Napi::Env env, Napi::Object exports) {
@@ -151,6 +169,8 @@ void InitUtil(Napi::Env env, Napi::Object exports) {
   constants.Set("runMode", RunModes(env));
   constants.Set("handleType", HandleTypes(env));
   constants.Set("signals", Signals(env));
+  constants.Set("poll", PollEvents(env));
+  constants.Set("fsEvent", FsEvents(env));
   exports.Set("constants", constants);
 }
 

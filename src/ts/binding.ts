@@ -161,6 +161,22 @@ export interface NativeProcess extends NativeHandle {
   readonly exited: boolean;
 }
 
+export interface NativePoll extends NativeHandle {
+  stop(): void;
+}
+
+export interface NativeFSEvent extends NativeHandle {
+  stop(): void;
+  /** The watched path, null when not started. */
+  readonly path: string | null;
+}
+
+export interface NativeFSPoll extends NativeHandle {
+  stop(): void;
+  /** The watched path, null when not started. */
+  readonly path: string | null;
+}
+
 export interface NativeFeatures {
   readonly uvVersion: string;
   readonly uvVersionHex: number;
@@ -171,12 +187,15 @@ export interface NativeFeatures {
   readonly udpTrySend2: boolean;
   readonly reusePort: boolean;
   readonly recvmmsg: boolean;
+  readonly fsEventRecursive: boolean;
 }
 
 export interface NativeConstants {
   readonly runMode: { readonly default: number; readonly once: number; readonly nowait: number };
   readonly handleType: Readonly<Record<string, number>>;
   readonly signals: Readonly<Record<string, number>>;
+  readonly poll: { readonly READABLE: number; readonly WRITABLE: number; readonly DISCONNECT: number; readonly PRIORITIZED: number };
+  readonly fsEvent: { readonly RENAME: number; readonly CHANGE: number };
 }
 
 type Ctor<T, A extends unknown[]> = new (...args: A) => T;
@@ -227,6 +246,9 @@ export type CallbackName =
   | 'recvBatch'
   | 'send'
   | 'exit'
+  | 'poll'
+  | 'fsEvent'
+  | 'fsPoll'
   | 'fsDone';
 
 export type FsOpName =
@@ -305,6 +327,13 @@ export interface NativeBinding {
     kill(pid: number, signum: number): void;
     disableStdioInheritance(): void;
   };
+  /** Watches a duplicate of `fd`; events come through the 'poll' callback as (status, events). */
+  Poll: NativeClass<NativePoll, [loop: NativeLoop, fd: number], { start(events: number): void }>;
+  /** Changes come through the 'fsEvent' callback as (status, filename | null, events). */
+  FSEvent: NativeClass<NativeFSEvent, [loop: NativeLoop], { start(path: string, recursive?: boolean): void }>;
+  /** Changes come through the 'fsPoll' callback as (status, values): the previous then the current
+   * stat, 14 numbers each (src/native/stats.h). */
+  FSPoll: NativeClass<NativeFSPoll, [loop: NativeLoop], { start(path: string, interval: number): void }>;
   features: NativeFeatures;
   errname(errno: number): string;
   strerror(errno: number): string;

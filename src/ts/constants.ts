@@ -1,4 +1,4 @@
-/** Constants: run modes, handle types, UDP flags and signal numbers of this platform. */
+/** Constants: run modes, handle types, UDP flags, Poll and FSEvent events, signal numbers of this platform. */
 import { constants as osConstants } from 'node:os';
 import { binding } from './binding.js';
 
@@ -14,6 +14,10 @@ export const constants = Object.freeze({
   handleType: Object.freeze({ ...binding.constants.handleType }),
   /** Flags of a received datagram (`flags` of UDP startRecv / startRecvBatch). */
   udp: Object.freeze({ PARTIAL: UDP_PARTIAL }),
+  /** Poll events (`events` of Poll#start and of its callback); libuv's numbers. */
+  poll: Object.freeze({ ...binding.constants.poll }),
+  /** FSEvent events (`events` of its callback): RENAME (created, deleted, moved) and CHANGE. */
+  fsEvent: Object.freeze({ ...binding.constants.fsEvent }),
   /** Signal names and numbers (os.constants.signals completed by the C library's own table). */
   signals: Object.freeze({ ...osConstants.signals, ...binding.constants.signals }) as Readonly<Record<string, number>>,
 });

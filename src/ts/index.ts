@@ -25,6 +25,9 @@ export { TCP, type TCPOptions, type TCPBindOptions, type AddressInput, type Sock
 export { Pipe, type PipeOptions, type HandleType } from './pipe.js';
 export { TTY, type TTYMode } from './tty.js';
 export { Process, type ProcessOptions, type StdioEntry } from './process.js';
+export { Poll, type PollCallback } from './poll.js';
+export { FSEvent, type FSEventOptions, type FSEventCallback } from './fs_event.js';
+export { FSPoll, type FSPollCallback } from './fs_poll.js';
 export { Stats } from './stats.js';
 export * as fs from './fs.js';
 export { FsRequest, type FsCallback } from './fs_queue.js';

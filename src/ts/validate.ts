@@ -1,5 +1,5 @@
 /** Argument checks shared by every module; each throws a Node-style coded error. */
-import { invalidArgType, outOfRange } from './errors.js';
+import { invalidArgType, invalidArgValue, outOfRange } from './errors.js';
 
 export function validateFunction(value: unknown, name: string): asserts value is (...args: never[]) => unknown {
   if (typeof value !== 'function') throw invalidArgType(name, 'of type function', value);
@@ -29,4 +29,10 @@ export function validateMillis(value: unknown, name: string): asserts value is n
   if (!Number.isFinite(value) || value < 0 || value > Number.MAX_SAFE_INTEGER) {
     throw outOfRange(name, '>= 0 and <= 2^53-1', value);
   }
+}
+
+/** A path: a string without NUL bytes (the system would cut it short there). */
+export function validatePath(value: unknown, name: string): asserts value is string {
+  if (typeof value !== 'string') throw invalidArgType(name, 'of type string', value);
+  if (value.includes('\0')) throw invalidArgValue(name, value, 'must not contain NUL bytes');
 }

@@ -33,7 +33,11 @@ afterEach(async () => {
     }
   }
 
-  for (let i = 0; i < 200 && binding.debugCounts().uvHandles > 0; i++) await turnNodeLoop();
+  // At least one turn after every test: a file of synchronous tests (spawnSync children) would
+  // otherwise never let the worker read vitest's RPC replies, whose 60 s timeout then fires.
+  let turns = 0;
+  do await turnNodeLoop();
+  while (++turns < 200 && binding.debugCounts().uvHandles > 0);
   const counts = binding.debugCounts();
   if (counts.handles !== 0 || counts.uvHandles !== 0) {
     problems.push(`handles still alive after the test: ${JSON.stringify(counts)}`);

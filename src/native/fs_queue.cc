@@ -37,7 +37,8 @@ bool ReserveRecords(napi_env env, FsQueue* queue, size_t count) {
   size_t capacity = queue->records_capacity == 0 ? 64 : queue->records_capacity;
   while (capacity < count) capacity *= 2;
   Napi::Float64Array array = Napi::Float64Array::New(Napi::Env{env}, capacity * kFsRecordStride);
-  if (Napi::Env{env}.IsExceptionPending()) return false;
+  // A terminating worker gets no array (and no exception): checking the data is what is reliable.
+  if (Napi::Env{env}.IsExceptionPending() || array.IsEmpty() || array.Data() == nullptr) return false;
   queue->records = Napi::Persistent(array);
   queue->records_data = array.Data();
   queue->records_capacity = capacity;

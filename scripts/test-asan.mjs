@@ -23,6 +23,7 @@ const shortTier = [
   'test/process.test.ts',
   'test/fs.test.ts',
   'test/fs-ops.test.ts',
+  'test/fs-read-now.test.ts',
   'test/poll.test.ts',
   'test/fs-event.test.ts',
   'test/fs-poll.test.ts',

@@ -6,6 +6,7 @@
 #include "handle.h"
 #include "features.h"
 #include "fs.h"
+#include "fs_queue.h"
 #include "fs_event.h"
 #include "fs_poll.h"
 #include "loop.h"
@@ -127,7 +128,7 @@ Napi::Value DebugCounts(const Napi::CallbackInfo& info) {
   // while children of closed Process handles run, so it is not counted.
   // Likewise the check handle of each loop's fs completion queue (fs_queue.h).
   int64_t reaper = state->reaper != nullptr ? 1 : 0;
-  int64_t fs_queues = state->fs != nullptr ? state->fs->open_queues : 0;
+  int64_t fs_queues = state->fs != nullptr ? state->fs->open_queues * kFsQueueHandles : 0;
   counts.Set("uvHandles", Napi::Number::New(env, static_cast<double>(state->live_uv_handles - reaper - fs_queues)));
   counts.Set("fsRequests", Napi::Number::New(env, static_cast<double>(state->fs != nullptr ? state->fs->in_flight : 0)));
   counts.Set("loops", Napi::Number::New(env, static_cast<double>(state->loops.size())));

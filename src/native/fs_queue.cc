@@ -17,8 +17,9 @@ void DeleteQueue(FsQueue* queue) {
 
 void OnCheckClosed(uv_handle_t* handle) {
   auto* queue = static_cast<FsQueue*>(handle->data);
-  queue->check_closed = true;
   --queue->state->live_uv_handles;
+  if (--queue->open_handles > 0) return;
+  queue->check_closed = true;
   if (queue->in_flight == 0) DeleteQueue(queue);
 }
 
@@ -27,6 +28,7 @@ void CloseCheck(FsQueue* queue) {
   queue->records_data = nullptr;
   queue->records_capacity = 0;
   uv_close(reinterpret_cast<uv_handle_t*>(&queue->check), OnCheckClosed);
+  uv_close(reinterpret_cast<uv_handle_t*>(&queue->idle), OnCheckClosed);
 }
 
 // Room for `count` records, in a new array when the current one is too small.
@@ -79,9 +81,9 @@ void Deliver(FsQueue* queue, std::vector<FsReq*>& done) {
   queue->loop->Dispatch(env, nullptr, queue->loop->Value(), fn.Value(), 3, args);
 }
 
-void OnCheck(uv_check_t* handle) {
-  auto* queue = static_cast<FsQueue*>(handle->data);
-  uv_check_stop(handle);
+void Flush(FsQueue* queue) {
+  uv_check_stop(&queue->check);
+  uv_idle_stop(&queue->idle);
   std::vector<FsReq*> done;
   done.swap(queue->done);
   if (queue->loop == nullptr || queue->state->exiting) {
@@ -92,6 +94,9 @@ void OnCheck(uv_check_t* handle) {
   done.clear();
   if (queue->done.empty()) queue->done.swap(done);  // keeps the vector's capacity
 }
+
+void OnCheck(uv_check_t* handle) { Flush(static_cast<FsQueue*>(handle->data)); }
+void OnIdle(uv_idle_t* handle) { Flush(static_cast<FsQueue*>(handle->data)); }
 
 }  // namespace
 
@@ -107,10 +112,14 @@ FsQueue* FsQueueOf(Napi::Env env, LoopWrap* loop) {
     ThrowUVError(env, err, "uv_check_init");
     return nullptr;
   }
+  uv_idle_init(loop->uv(), &queue->idle);  // cannot fail once the check's init succeeded
   queue->check.data = queue;
+  queue->idle.data = queue;
   // The check only runs to deliver completions; pending requests keep the loop alive themselves.
+  // The idle is referenced: while active it holds the completions no libuv request stands for.
   uv_unref(reinterpret_cast<uv_handle_t*>(&queue->check));
-  ++queue->state->live_uv_handles;
+  queue->open_handles = kFsQueueHandles;
+  queue->state->live_uv_handles += kFsQueueHandles;
   ++queue->fs->open_queues;
   loop->fs_queue = queue;
   return queue;
@@ -133,10 +142,16 @@ void OnFsDone(uv_fs_t* req) {
   // this phase. (Waiting for the check phase delays the next request's start; a sequential reader
   // then finds the pool thread asleep more often: ~10% of read throughput.)
   if (queue->in_flight == 0) {
-    OnCheck(&queue->check);
+    Flush(queue);
     return;
   }
   if (queue->done.size() == 1) uv_check_start(&queue->check, OnCheck);
+}
+
+void FsQueueCompletedNow(FsQueue* queue, FsReq* r) {
+  r->finished = true;
+  queue->done.push_back(r);
+  uv_idle_start(&queue->idle, OnIdle);
 }
 
 void CloseFsQueueIfIdle(LoopWrap* loop) {

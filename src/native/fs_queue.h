@@ -19,6 +19,10 @@ class LoopWrap;
 
 struct FsQueue {
   uv_check_t check{};
+  // Runs (and keeps the loop turning without blocking) while requests completed without the
+  // thread pool wait for delivery (FsQueueCompletedNow).
+  uv_idle_t idle{};
+  int open_handles = 0;  // check and idle until their close callbacks
   AddonState* state = nullptr;
   FsState* fs = nullptr;
   LoopWrap* loop = nullptr;  // null once detached: completions are then dropped without JS
@@ -35,6 +39,11 @@ struct FsQueue {
 FsQueue* FsQueueOf(Napi::Env env, LoopWrap* loop);
 // The uv_fs_cb of every async request.
 void OnFsDone(uv_fs_t* req);
+// A request that completed at once, without libuv (a read of cached data): delivered on the next
+// loop turn, never from inside the call that started it.
+void FsQueueCompletedNow(FsQueue* queue, FsReq* r);
+// uv handles each open queue holds (debugCounts leaves them out, as it does the reaper).
+inline constexpr int kFsQueueHandles = 2;
 // loop.close(): closes the queue once no request is in flight (the loop runs until then).
 void CloseFsQueueIfIdle(LoopWrap* loop);
 // Env teardown or a collected loop: no JS any more; cancels what can be cancelled, frees the rest

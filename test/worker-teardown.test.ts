@@ -6,6 +6,9 @@
 // in child processes, so a crash or abort fails the test instead of the test runner. The fixtures
 // import the compiled library from dist/ (`node scripts/ensure-built.mjs` builds it).
 import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { collect } from './helpers/child.js';
@@ -201,16 +204,31 @@ describe('fs requests at teardown', () => {
     mainCounts: { handles: number; uvHandles: number; loops: number; fsRequests: number };
   }
 
-  function fsRun(args: string[], timeout: number): FsSummary {
-    const run = runNode([fsFixture, ...args], timeout);
+  /**
+   * Runs the fixture asynchronously (spawn, not spawnSync: this worker's loop keeps turning for
+   * vitest's RPC under a slow sanitizer run) with its scratch directories in one of this test's,
+   * removed afterwards even if the child crashed.
+   */
+  async function fsChild(args: string[], timeout: number): Promise<Run> {
+    const scratch = mkdtempSync(path.join(tmpdir(), 'uvkit-fs-teardown-'));
+    try {
+      const child = spawn(process.execPath, [fsFixture, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, UVKIT_FS_SCRATCH: scratch } });
+      return await collect(child, timeout);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  }
+
+  async function fsRun(args: string[], timeout: number): Promise<FsSummary> {
+    const run = await fsChild(args, timeout);
     expectExit(run, 0);
     const line = lines(run).find((l) => l.startsWith('SUMMARY '));
     expect(line, run.stdout).toBeDefined();
     return JSON.parse((line ?? '').slice('SUMMARY '.length)) as FsSummary;
   }
 
-  it('24 workers terminated, blocked in loop.run(), exiting from an fs callback or ending by themselves, all with fs requests in flight and Dirs open: each ends as expected and no fd of theirs stays open', () => {
-    const summary = fsRun(['workers', '24'], 60_000);
+  it('24 workers terminated, blocked in loop.run(), exiting from an fs callback or ending by themselves, all with fs requests in flight and Dirs open: each ends as expected and no fd of theirs stays open', async () => {
+    const summary = await fsRun(['workers', '24'], 60_000);
     expect(summary.errors).toEqual([]);
     expect(summary.stuck).toEqual([]);
     expect(summary.workers).toBe(24);
@@ -219,8 +237,8 @@ describe('fs requests at teardown', () => {
     expect(summary.mainCounts).toEqual({ handles: 0, uvHandles: 0, loops: 0, fsRequests: 0 });
   }, 70_000);
 
-  it('terminated with a closedir, a readdir and stats queued behind a blocked thread pool: the queued ones are cancelled, the directory still closed, the blocked opens’ fds closed when they finish', () => {
-    const summary = fsRun(['queued', '5'], 60_000);
+  it('terminated with a closedir, a readdir and stats queued behind a blocked thread pool: the queued ones are cancelled, the directory still closed, the blocked opens’ fds closed when they finish', async () => {
+    const summary = await fsRun(['queued', '5'], 60_000);
     expect(summary.errors).toEqual([]);
     expect(summary.stuck).toEqual([]);
     expect(summary.exitCodes).toEqual({ 1: 5 });
@@ -228,8 +246,8 @@ describe('fs requests at teardown', () => {
     expect(summary.mainCounts).toEqual({ handles: 0, uvHandles: 0, loops: 0, fsRequests: 0 });
   }, 70_000);
 
-  it('process.exit(9) on the main thread with fs requests in flight on both loops and Dirs open exits 9 with a clean stderr', () => {
-    const run = runNode([fsFixture, 'main-exit'], 20_000);
+  it('process.exit(9) on the main thread with fs requests in flight on both loops and Dirs open exits 9 with a clean stderr', async () => {
+    const run = await fsChild(['main-exit'], 20_000);
     expectExit(run, 9);
     expect(lines(run)).toEqual(['exiting true true']);
   });

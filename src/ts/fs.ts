@@ -631,70 +631,46 @@ function validateId(value: unknown, name: string): number {
   return value;
 }
 
-function ownerOp(name: 'chown' | 'lchown') {
+/**
+ * The forms of an op on a path or an fd with two more values (uid and gid, atime and mtime), each
+ * checked (and converted) by `check`.
+ */
+function targetPairOp<Target extends PathLike | number, Value>(
+  name: FsOpName, on: 'path' | 'fd', names: readonly [string, string], check: (value: unknown, name: string) => number,
+) {
   const op = opCode(name);
-  const async = ((path: PathLike, uid: number, gid: number, a?: unknown, b?: unknown) => {
-    const p = toPath(path);
-    const u = validateId(uid, 'uid');
-    const g = validateId(gid, 'gid');
+  const target = (value: unknown): string | Uint8Array | number => {
+    if (on === 'path') return toPath(value);
+    validateFd(value);
+    return value;
+  };
+  const shownPath = (t: string | Uint8Array | number): string | Uint8Array | undefined => (typeof t === 'number' ? undefined : t);
+  const async = ((t: Target, x: Value, y: Value, a?: unknown, b?: unknown) => {
+    const p = target(t);
+    const first = check(x, names[0]);
+    const second = check(y, names[1]);
     splitTail(a, b);
-    return submit(op, name, toVoid, p, undefined, undefined, p, u, g);
-  }) as AsyncForm<[path: PathLike, uid: number, gid: number], void>;
-  const sync = (path: PathLike, uid: number, gid: number): void => {
-    const p = toPath(path);
-    runSync(op, name, toVoid, p, undefined, p, validateId(uid, 'uid'), validateId(gid, 'gid'));
+    return submit(op, name, toVoid, shownPath(p), undefined, undefined, p, first, second);
+  }) as AsyncForm<[target: Target, first: Value, second: Value], void>;
+  const sync = (t: Target, x: Value, y: Value): void => {
+    const p = target(t);
+    runSync(op, name, toVoid, shownPath(p), undefined, p, check(x, names[0]), check(y, names[1]));
   };
   return [async, sync] as const;
 }
+
+const IDS = ['uid', 'gid'] as const;
+const TIMES = ['atime', 'mtime'] as const;
 
 /** chown(path, uid, gid): -1 leaves that id unchanged. */
-export const [chown, chownSync] = ownerOp('chown');
-export const [lchown, lchownSync] = ownerOp('lchown');
-
-export const fchown = ((fd: number, uid: number, gid: number, a?: unknown, b?: unknown) => {
-  validateFd(fd);
-  const u = validateId(uid, 'uid');
-  const g = validateId(gid, 'gid');
-  splitTail(a, b);
-  return submit(ops.fchown, 'fchown', toVoid, undefined, undefined, undefined, fd, u, g);
-}) as AsyncForm<[fd: number, uid: number, gid: number], void>;
-export function fchownSync(fd: number, uid: number, gid: number): void {
-  validateFd(fd);
-  runSync(ops.fchown, 'fchown', toVoid, undefined, undefined, fd, validateId(uid, 'uid'), validateId(gid, 'gid'));
-}
-
-function timeOp(name: 'utime' | 'lutime') {
-  const op = opCode(name);
-  const async = ((path: PathLike, atime: TimeLike, mtime: TimeLike, a?: unknown, b?: unknown) => {
-    const p = toPath(path);
-    const at = toSeconds(atime, 'atime');
-    const mt = toSeconds(mtime, 'mtime');
-    splitTail(a, b);
-    return submit(op, name, toVoid, p, undefined, undefined, p, at, mt);
-  }) as AsyncForm<[path: PathLike, atime: TimeLike, mtime: TimeLike], void>;
-  const sync = (path: PathLike, atime: TimeLike, mtime: TimeLike): void => {
-    const p = toPath(path);
-    runSync(op, name, toVoid, p, undefined, p, toSeconds(atime, 'atime'), toSeconds(mtime, 'mtime'));
-  };
-  return [async, sync] as const;
-}
-
+export const [chown, chownSync] = targetPairOp<PathLike, number>('chown', 'path', IDS, validateId);
+export const [lchown, lchownSync] = targetPairOp<PathLike, number>('lchown', 'path', IDS, validateId);
+export const [fchown, fchownSync] = targetPairOp<number, number>('fchown', 'fd', IDS, validateId);
 /** utime(path, atime, mtime): times in seconds (fractions kept), numeric strings, or Dates. */
-export const [utime, utimeSync] = timeOp('utime');
+export const [utime, utimeSync] = targetPairOp<PathLike, TimeLike>('utime', 'path', TIMES, toSeconds);
 /** lutime: utime of a symbolic link itself. */
-export const [lutime, lutimeSync] = timeOp('lutime');
-
-export const futime = ((fd: number, atime: TimeLike, mtime: TimeLike, a?: unknown, b?: unknown) => {
-  validateFd(fd);
-  const at = toSeconds(atime, 'atime');
-  const mt = toSeconds(mtime, 'mtime');
-  splitTail(a, b);
-  return submit(ops.futime, 'futime', toVoid, undefined, undefined, undefined, fd, at, mt);
-}) as AsyncForm<[fd: number, atime: TimeLike, mtime: TimeLike], void>;
-export function futimeSync(fd: number, atime: TimeLike, mtime: TimeLike): void {
-  validateFd(fd);
-  runSync(ops.futime, 'futime', toVoid, undefined, undefined, fd, toSeconds(atime, 'atime'), toSeconds(mtime, 'mtime'));
-}
+export const [lutime, lutimeSync] = targetPairOp<PathLike, TimeLike>('lutime', 'path', TIMES, toSeconds);
+export const [futime, futimeSync] = targetPairOp<number, TimeLike>('futime', 'fd', TIMES, toSeconds);
 
 // --- two paths ---
 

@@ -287,30 +287,42 @@ function opCode(name: FsOpName): number {
 
 // --- one path ---
 
-function pathOp<T>(name: FsOpName, convert: Convert<T>) {
+// What an op works on, as native code takes it: a checked path or fd, or a mkdtemp template.
+type Target = string | Uint8Array | number;
+const pathTarget = (value: unknown): Target => toPath(value);
+const fdTarget = (value: unknown): Target => {
+  validateFd(value);
+  return value;
+};
+const prefixTarget = (value: unknown): Target => withSuffix(value as PathLike);
+// The path an error names (an fd names none).
+const shownPath = (target: Target): string | Uint8Array | undefined => (typeof target === 'number' ? undefined : target);
+
+/** The async and sync forms of an op whose only argument is its target. */
+function targetOp<Arg, T>(name: FsOpName, target: (value: unknown) => Target, convert: Convert<T>) {
   const op = opCode(name);
-  const async = ((path: PathLike, a?: unknown, b?: unknown) => {
-    const p = toPath(path);
+  const async = ((t: Arg, a?: unknown, b?: unknown) => {
+    const p = target(t);
     splitTail(a, b);
-    return submit(op, name, convert, p, undefined, undefined, p);
-  }) as AsyncForm<[path: PathLike], T>;
-  const sync = (path: PathLike): T => {
-    const p = toPath(path);
-    return runSync(op, name, convert, p, undefined, p);
+    return submit(op, name, convert, shownPath(p), undefined, undefined, p);
+  }) as AsyncForm<[target: Arg], T>;
+  const sync = (t: Arg): T => {
+    const p = target(t);
+    return runSync(op, name, convert, shownPath(p), undefined, p);
   };
   return [async, sync] as const;
 }
 
 /** stat(2): follows symbolic links. */
-export const [stat, statSync] = pathOp('stat', toStats);
+export const [stat, statSync] = targetOp<PathLike, Stats>('stat', pathTarget, toStats);
 /** lstat(2): a symbolic link itself. */
-export const [lstat, lstatSync] = pathOp('lstat', toStats);
+export const [lstat, lstatSync] = targetOp<PathLike, Stats>('lstat', pathTarget, toStats);
 /** statfs(2) of the file system holding `path`. */
-export const [statfs, statfsSync] = pathOp('statfs', toStatFs);
-export const [unlink, unlinkSync] = pathOp('unlink', toVoid);
-export const [rmdir, rmdirSync] = pathOp('rmdir', toVoid);
-export const [readlink, readlinkSync] = pathOp('readlink', toString);
-export const [realpath, realpathSync] = pathOp('realpath', toString);
+export const [statfs, statfsSync] = targetOp<PathLike, StatFs>('statfs', pathTarget, toStatFs);
+export const [unlink, unlinkSync] = targetOp<PathLike, void>('unlink', pathTarget, toVoid);
+export const [rmdir, rmdirSync] = targetOp<PathLike, void>('rmdir', pathTarget, toVoid);
+export const [readlink, readlinkSync] = targetOp<PathLike, string>('readlink', pathTarget, toString);
+export const [realpath, realpathSync] = targetOp<PathLike, string>('realpath', pathTarget, toString);
 
 function withSuffix(prefix: PathLike): string | Uint8Array {
   const p = toPath(prefix, 'prefix');
@@ -318,26 +330,9 @@ function withSuffix(prefix: PathLike): string | Uint8Array {
 }
 
 /** Makes a unique directory named `prefix` + 6 random characters (as Node's mkdtemp); its path. */
-export const mkdtemp = ((prefix: PathLike, a?: unknown, b?: unknown) => {
-  const template = withSuffix(prefix);
-  splitTail(a, b);
-  return submit(ops.mkdtemp, 'mkdtemp', toString, template, undefined, undefined, template);
-}) as AsyncForm<[prefix: PathLike], string>;
-export function mkdtempSync(prefix: PathLike): string {
-  const template = withSuffix(prefix);
-  return runSync(ops.mkdtemp, 'mkdtemp', toString, template, undefined, template);
-}
-
+export const [mkdtemp, mkdtempSync] = targetOp<PathLike, string>('mkdtemp', prefixTarget, toString);
 /** Makes and opens a unique file named `prefix` + 6 random characters: `{ fd, path }`. */
-export const mkstemp = ((prefix: PathLike, a?: unknown, b?: unknown) => {
-  const template = withSuffix(prefix);
-  splitTail(a, b);
-  return submit(ops.mkstemp, 'mkstemp', toTemp, template, undefined, undefined, template);
-}) as AsyncForm<[prefix: PathLike], { fd: number; path: string }>;
-export function mkstempSync(prefix: PathLike): { fd: number; path: string } {
-  const template = withSuffix(prefix);
-  return runSync(ops.mkstemp, 'mkstemp', toTemp, template, undefined, template);
-}
+export const [mkstemp, mkstempSync] = targetOp<PathLike, { fd: number; path: string }>('mkstemp', prefixTarget, toTemp);
 
 /** The entries of a directory (without '.' and '..'), with their types. */
 export const scandir = ((path: PathLike, a?: unknown, b?: unknown) => {
@@ -356,24 +351,10 @@ function direntsOf(path: string | Uint8Array): Convert<Dirent[]> {
 
 // --- one fd ---
 
-function fdOp<T>(name: FsOpName, convert: Convert<T>) {
-  const op = opCode(name);
-  const async = ((fd: number, a?: unknown, b?: unknown) => {
-    validateFd(fd);
-    splitTail(a, b);
-    return submit(op, name, convert, undefined, undefined, undefined, fd);
-  }) as AsyncForm<[fd: number], T>;
-  const sync = (fd: number): T => {
-    validateFd(fd);
-    return runSync(op, name, convert, undefined, undefined, fd);
-  };
-  return [async, sync] as const;
-}
-
-export const [close, closeSync] = fdOp('close', toVoid);
-export const [fstat, fstatSync] = fdOp('fstat', toStats);
-export const [fsync, fsyncSync] = fdOp('fsync', toVoid);
-export const [fdatasync, fdatasyncSync] = fdOp('fdatasync', toVoid);
+export const [close, closeSync] = targetOp<number, void>('close', fdTarget, toVoid);
+export const [fstat, fstatSync] = targetOp<number, Stats>('fstat', fdTarget, toStats);
+export const [fsync, fsyncSync] = targetOp<number, void>('fsync', fdTarget, toVoid);
+export const [fdatasync, fdatasyncSync] = targetOp<number, void>('fdatasync', fdTarget, toVoid);
 
 // --- open ---
 
@@ -635,24 +616,18 @@ function validateId(value: unknown, name: string): number {
  * The forms of an op on a path or an fd with two more values (uid and gid, atime and mtime), each
  * checked (and converted) by `check`.
  */
-function targetPairOp<Target extends PathLike | number, Value>(
-  name: FsOpName, on: 'path' | 'fd', names: readonly [string, string], check: (value: unknown, name: string) => number,
+function targetPairOp<Arg, Value>(
+  name: FsOpName, target: (value: unknown) => Target, names: readonly [string, string], check: (value: unknown, name: string) => number,
 ) {
   const op = opCode(name);
-  const target = (value: unknown): string | Uint8Array | number => {
-    if (on === 'path') return toPath(value);
-    validateFd(value);
-    return value;
-  };
-  const shownPath = (t: string | Uint8Array | number): string | Uint8Array | undefined => (typeof t === 'number' ? undefined : t);
-  const async = ((t: Target, x: Value, y: Value, a?: unknown, b?: unknown) => {
+  const async = ((t: Arg, x: Value, y: Value, a?: unknown, b?: unknown) => {
     const p = target(t);
     const first = check(x, names[0]);
     const second = check(y, names[1]);
     splitTail(a, b);
     return submit(op, name, toVoid, shownPath(p), undefined, undefined, p, first, second);
-  }) as AsyncForm<[target: Target, first: Value, second: Value], void>;
-  const sync = (t: Target, x: Value, y: Value): void => {
+  }) as AsyncForm<[target: Arg, first: Value, second: Value], void>;
+  const sync = (t: Arg, x: Value, y: Value): void => {
     const p = target(t);
     runSync(op, name, toVoid, shownPath(p), undefined, p, check(x, names[0]), check(y, names[1]));
   };
@@ -663,14 +638,14 @@ const IDS = ['uid', 'gid'] as const;
 const TIMES = ['atime', 'mtime'] as const;
 
 /** chown(path, uid, gid): -1 leaves that id unchanged. */
-export const [chown, chownSync] = targetPairOp<PathLike, number>('chown', 'path', IDS, validateId);
-export const [lchown, lchownSync] = targetPairOp<PathLike, number>('lchown', 'path', IDS, validateId);
-export const [fchown, fchownSync] = targetPairOp<number, number>('fchown', 'fd', IDS, validateId);
+export const [chown, chownSync] = targetPairOp<PathLike, number>('chown', pathTarget, IDS, validateId);
+export const [lchown, lchownSync] = targetPairOp<PathLike, number>('lchown', pathTarget, IDS, validateId);
+export const [fchown, fchownSync] = targetPairOp<number, number>('fchown', fdTarget, IDS, validateId);
 /** utime(path, atime, mtime): times in seconds (fractions kept), numeric strings, or Dates. */
-export const [utime, utimeSync] = targetPairOp<PathLike, TimeLike>('utime', 'path', TIMES, toSeconds);
+export const [utime, utimeSync] = targetPairOp<PathLike, TimeLike>('utime', pathTarget, TIMES, toSeconds);
 /** lutime: utime of a symbolic link itself. */
-export const [lutime, lutimeSync] = targetPairOp<PathLike, TimeLike>('lutime', 'path', TIMES, toSeconds);
-export const [futime, futimeSync] = targetPairOp<number, TimeLike>('futime', 'fd', TIMES, toSeconds);
+export const [lutime, lutimeSync] = targetPairOp<PathLike, TimeLike>('lutime', pathTarget, TIMES, toSeconds);
+export const [futime, futimeSync] = targetPairOp<number, TimeLike>('futime', fdTarget, TIMES, toSeconds);
 
 // --- two paths ---
 

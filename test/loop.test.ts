@@ -56,6 +56,43 @@ describe('Loop.default() and private loops', () => {
     expect(loop.closed).toBe(true);
     expect(timer.closed).toBe(true);
   });
+  it('handles made alternately on two loops each land on their own loop', () => {
+    const a = new Loop();
+    const b = new Loop();
+    const fired: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const loop = i % 2 === 0 ? a : b;
+      const timer = new Timer(loop);
+      expect(timer.loop).toBe(loop);
+      timer.start((t) => {
+        fired.push(`${loop === a ? 'a' : 'b'}${i}`);
+        t.close();
+      }, 0);
+    }
+    expect(b.run()).toBe(false);
+    expect(fired).toEqual(['b1', 'b3', 'b5']);
+    expect(a.run()).toBe(false);
+    expect(fired).toEqual(['b1', 'b3', 'b5', 'a0', 'a2', 'a4']);
+    a.close();
+    b.close();
+  });
+
+  it('a closed loop is refused even right after a handle was made on it, and a new loop is not confused with it', () => {
+    for (let round = 0; round < 20; round++) {
+      const old = new Loop();
+      new Timer(old).close();
+      old.run();
+      old.close();
+      const fresh = new Loop();
+      expect(codeOf(() => new Timer(old))).toBe('ERR_LOOP_CLOSED');
+      const timer = new Timer(fresh);
+      expect(timer.loop).toBe(fresh);
+      expect(fresh.handles).toEqual([timer]);
+      timer.close();
+      fresh.run();
+      fresh.close();
+    }
+  });
 });
 
 describe('run()', () => {

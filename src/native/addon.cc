@@ -48,6 +48,10 @@ void AddonState::UnregisterLoop(LoopWrap* loop) {
   for (auto it = loops.begin(); it != loops.end(); ++it) {
     if (*it == loop) {
       loops.erase(it);
+      if (last_loop == loop) {
+        last_loop = nullptr;
+        last_loop_object.Reset();
+      }
       return;
     }
   }

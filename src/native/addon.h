@@ -90,6 +90,10 @@ struct AddonState {
   FsState* fs = nullptr;  // fs requests and open directories (fs.h), made on first use
 
   std::vector<LoopWrap*> loops;  // every loop of this environment that is not closed
+  // The Loop object a handle constructor was last given and its loop (weakly held; cleared when
+  // that loop leaves `loops`): making many handles on one loop skips napi_unwrap (loop.cc).
+  Napi::Reference<Napi::Value> last_loop_object;
+  LoopWrap* last_loop = nullptr;
   // Handle objects whose napi_wrap failed (a worker terminated during their constructor): no
   // finalizer will ever free them, so the environment's end does (~AddonState).
   std::vector<HandleBase*> orphans;

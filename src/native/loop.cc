@@ -33,16 +33,30 @@ Napi::Function LoopWrap::Define(Napi::Env env) {
 
 // Handle constructors pass their loop here: the unwrapped pointer is trusted only once found among
 // this environment's open loops (a foreign wrapped object yields some other pointer); the type tag
-// then tells a closed Loop from something else, for the error.
+// then tells a closed Loop from something else, for the error. The object last resolved is
+// remembered, as a strict-equality check costs a fraction of napi_unwrap's private-symbol lookup.
 LoopWrap* LoopWrap::FromValue(Napi::Env env, Napi::Value value) {
   if (!value.IsObject()) {
     ThrowInvalidArgType(env, "loop", "an instance of Loop");
     return nullptr;
   }
+  AddonState* state = AddonState::Get(env);
+  if (LoopWrap* cached = state->last_loop; cached != nullptr && cached->accepting_handles()) {
+    napi_value last = nullptr;
+    bool same = false;
+    if (napi_get_reference_value(env, state->last_loop_object, &last) == napi_ok && last != nullptr &&
+        napi_strict_equals(env, last, value, &same) == napi_ok && same) {
+      return cached;
+    }
+  }
   void* pointer = nullptr;
   if (napi_unwrap(env, value, &pointer) == napi_ok) {
-    for (LoopWrap* loop : AddonState::Get(env)->loops) {
-      if (loop == pointer && loop->accepting_handles()) return loop;
+    for (LoopWrap* loop : state->loops) {
+      if (loop == pointer && loop->accepting_handles()) {
+        state->last_loop = loop;
+        state->last_loop_object = Napi::Reference<Napi::Value>::New(value, 0);
+        return loop;
+      }
     }
   }
   bool tagged = false;

@@ -6,7 +6,7 @@
 //   node scripts/windows-check.mjs --install    first apt-get install the toolchain if missing (CI)
 //   node scripts/windows-check.mjs embed        only the scenarios whose file name contains "embed"
 //   node scripts/windows-check.mjs --no-build   reuse build-windows/uvkit.node when it exists
-// Needs x86_64-w64-mingw32-g++ (Debian: g++-mingw-w64-x86-64-posix) and wine (Debian: wine64), and
+// Needs x86_64-w64-mingw32-g++ (Debian: g++-mingw-w64-x86-64-posix) and wine (Debian: wine, wine64), and
 // dist/ built (npm run build:ts). The addon links against node.exe through an import library made
 // from node.exe's own export table, as node.lib would be on Windows.
 import { spawn, spawnSync } from 'node:child_process';
@@ -20,7 +20,8 @@ const args = process.argv.slice(2);
 const install = args.includes('--install');
 const filters = args.filter((a) => !a.startsWith('--'));
 const cxx = 'x86_64-w64-mingw32-g++';
-const toolPackages = { [cxx]: 'g++-mingw-w64-x86-64-posix', wine: 'wine64' };
+// `wine` (the launcher) is only a recommendation of wine64: both are named.
+const toolPackages = { [cxx]: ['g++-mingw-w64-x86-64-posix'], wine: ['wine', 'wine64'] };
 
 function fail(message) {
   console.error(`windows-check: ${message}`);
@@ -39,7 +40,7 @@ const has = (tool) => spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ig
 function ensureTools() {
   const missing = Object.keys(toolPackages).filter((tool) => !has(tool));
   if (missing.length === 0) return;
-  const packages = missing.map((tool) => toolPackages[tool]);
+  const packages = missing.flatMap((tool) => toolPackages[tool]);
   if (!install) fail(`missing ${missing.join(', ')}: apt-get install ${packages.join(' ')} (or pass --install as root)`);
   console.error(`windows-check: installing ${packages.join(' ')}`);
   run('apt-get', ['update', '-qq']);

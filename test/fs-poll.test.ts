@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FSPoll, Loop, Stats, Timer, UVError } from '../src/ts/index.js';
 import { expectError } from './helpers/assert.js';
-import { root, runNode } from './helpers/child.js';
+import { runWatchScenario } from './helpers/child.js';
 import { runToEnd, runUntil, until } from './helpers/loop.js';
 
 let dir = '';
@@ -253,19 +253,8 @@ describe('FSPoll', () => {
 });
 
 describe('FSPoll: restarts and closes while a stat runs (child processes)', () => {
-  const fixture = path.join(root, 'test/fixtures/watch-scenarios.mjs');
-
-  async function scenario(name: string): Promise<Record<string, unknown>> {
-    const child = await runNode(['--expose-gc', fixture, name]);
-    expect(child.signal, child.stderr).toBeNull();
-    expect(child.status, child.stderr).toBe(0);
-    const line = child.stdout.split('\n').find((l) => l.startsWith('RESULT '));
-    expect(line, child.stdout + child.stderr).toBeDefined();
-    return JSON.parse((line ?? '').slice('RESULT '.length)) as Record<string, unknown>;
-  }
-
   it('stop() + start() and start() + start() while the first stats run: only the last watch reports', async () => {
-    expect(await scenario('fspoll-restart-in-flight')).toEqual({
+    expect(await runWatchScenario('fspoll-restart-in-flight')).toEqual({
       private: ['third ENOENT'],
       node: ['third ENOENT'],
       counts: { handles: 0, uvHandles: 0 },
@@ -273,10 +262,10 @@ describe('FSPoll: restarts and closes while a stat runs (child processes)', () =
   });
 
   it('restarted three times from inside its own callback', async () => {
-    expect(await scenario('fspoll-restart-in-callback')).toEqual({ calls: 3, counts: { handles: 0, uvHandles: 0 } });
+    expect(await runWatchScenario('fspoll-restart-in-callback')).toEqual({ calls: 3, counts: { handles: 0, uvHandles: 0 } });
   });
 
   it('closed, its loop closed, or dropped with its loop, while a stat is in flight', async () => {
-    expect(await scenario('fspoll-close-in-flight')).toEqual({ closed: true, counts: { handles: 0, uvHandles: 0 } });
+    expect(await runWatchScenario('fspoll-close-in-flight')).toEqual({ closed: true, counts: { handles: 0, uvHandles: 0 } });
   });
 });

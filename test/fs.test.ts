@@ -26,7 +26,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { binding } from '../src/ts/binding.js';
 import { errors, fs, FsRequest, Loop, Stats, UVError } from '../src/ts/index.js';
 import { capture, codeOrNull, NO_THROW, thrown, tick, within } from './helpers/assert.js';
-import { runNode } from './helpers/child.js';
+import { resultOf, runNode } from './helpers/child.js';
 import { runToEnd, runUntil, until } from './helpers/loop.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -379,8 +379,7 @@ describe('callbacks that throw', () => {
     const result = await runNode(['--input-type=module', '-e', script]);
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
-    const line = result.stdout.split('\n').find((l) => l.startsWith('RESULT '));
-    expect(JSON.parse(line!.slice(7))).toEqual({ calls: 6, caught: ['boom0', 'boom2', 'boom4'] });
+    expect(resultOf(result)).toEqual({ calls: 6, caught: ['boom0', 'boom2', 'boom4'] });
   });
 
   it('without any handler a throwing fs callback ends the process with exit 1 and its stack (child process)', async () => {

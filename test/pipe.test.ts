@@ -27,7 +27,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { binding } from '../src/ts/binding.js';
 import { Check, constants, errors, Loop, Pipe, TCP, Timer, TTY, UDP, UVError, type Stream } from '../src/ts/index.js';
 import { capture, codeOrNull, errorCode, expectBytes, expectError, expectUVError, tick, within } from './helpers/assert.js';
-import { checkDistFresh, runNode, type ChildResult } from './helpers/child.js';
+import { checkDistFresh, resultOf, runNode, type ChildResult } from './helpers/child.js';
 import { runToEnd, runUntil } from './helpers/loop.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -174,12 +174,6 @@ function pairOn(loop: Loop, name: string, ipc = false): Pair {
 // --- child processes ---
 
 const fixture = (name: string): string => path.join(root, 'test/fixtures', name);
-
-/** The `RESULT <json>` line a fixture prints last, parsed (undefined when missing). */
-function resultOf(r: ChildResult): unknown {
-  const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT '));
-  return line === undefined ? undefined : JSON.parse(line.slice('RESULT '.length));
-}
 
 /** What a test asserts about a child, in one object (a failure shows all of it). */
 function outcome(r: ChildResult): { status: number | null; signal: NodeJS.Signals | null; timedOut: boolean; stderr: string } {

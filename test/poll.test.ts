@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { binding } from '../src/ts/binding.js';
 import { Loop, Poll, TCP, UDP, UVError, constants, type SocketAddress } from '../src/ts/index.js';
 import { codeOf, expectError, expectUVError } from './helpers/assert.js';
-import { root, runNode } from './helpers/child.js';
+import { runWatchScenario } from './helpers/child.js';
 import { runToEnd, runUntil, until } from './helpers/loop.js';
 
 const { READABLE, WRITABLE, DISCONNECT, PRIORITIZED } = constants.poll;
@@ -381,27 +381,16 @@ describe('Poll', () => {
 });
 
 describe('Poll: the fd under an active Poll (child processes)', () => {
-  const fixture = path.join(root, 'test/fixtures/watch-scenarios.mjs');
-
-  async function scenario(name: string): Promise<Record<string, unknown>> {
-    const child = await runNode(['--expose-gc', fixture, name]);
-    expect(child.signal, child.stderr).toBeNull();
-    expect(child.status, child.stderr).toBe(0);
-    const line = child.stdout.split('\n').find((l) => l.startsWith('RESULT '));
-    expect(line, child.stdout + child.stderr).toBeDefined();
-    return JSON.parse((line ?? '').slice('RESULT '.length)) as Record<string, unknown>;
-  }
-
   it('the caller closes its fd while the Poll is active, its number is reused by a regular file, and the Poll restarts: it keeps watching the original', async () => {
-    expect(await scenario('poll-fd-reused')).toEqual({ before: [READABLE], after: [READABLE], restarted: true, counts: { handles: 0, uvHandles: 0 } });
+    expect(await runWatchScenario('poll-fd-reused')).toEqual({ before: [READABLE], after: [READABLE], restarted: true, counts: { handles: 0, uvHandles: 0 } });
   });
 
   it('the caller closes its fd inside the callback and restarts the Poll there', async () => {
-    expect(await scenario('poll-fd-closed-in-callback')).toEqual({ calls: 2, counts: { handles: 0, uvHandles: 0 } });
+    expect(await runWatchScenario('poll-fd-closed-in-callback')).toEqual({ calls: 2, counts: { handles: 0, uvHandles: 0 } });
   });
 
   it('two Polls on one fd, both would-be started: the second is refused, the first works, on a private loop and on Node’s loop', async () => {
-    expect(await scenario('poll-twice')).toEqual({
+    expect(await runWatchScenario('poll-twice')).toEqual({
       private: { refused: 'EEXIST', calls: 1 },
       node: { refused: 'EEXIST', calls: 1 },
       counts: { handles: 0, uvHandles: 0 },

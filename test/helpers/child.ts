@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -69,4 +70,23 @@ export function collect(
 export function runNode(args: string[], timeoutMs = 20_000): Promise<ChildResult> {
   checkDistFresh();
   return collect(spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] }), timeoutMs);
+}
+
+/** The `RESULT <json>` line a fixture prints, parsed (undefined when missing). */
+export function resultOf(r: ChildResult): unknown {
+  const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT '));
+  return line === undefined ? undefined : JSON.parse(line.slice('RESULT '.length));
+}
+
+/**
+ * Runs one scenario of test/fixtures/watch-scenarios.mjs (Poll, FSPoll) in a fresh Node with
+ * --expose-gc; it must exit 0 with its RESULT line, which is returned.
+ */
+export async function runWatchScenario(name: string): Promise<Record<string, unknown>> {
+  const child = await runNode(['--expose-gc', path.join(root, 'test/fixtures/watch-scenarios.mjs'), name]);
+  expect(child.signal, child.stderr).toBeNull();
+  expect(child.status, child.stderr).toBe(0);
+  const result = resultOf(child);
+  expect(result, child.stdout + child.stderr).toBeDefined();
+  return result as Record<string, unknown>;
 }

@@ -938,11 +938,11 @@ describe('opendir and Dir', () => {
     expect(capture(() => e.closeSync())).toMatchObject({ code: 'ERR_DIR_CLOSED' });
   });
 
-  it('a second read (or a close) while a read is in flight: ERR_DIR_CONCURRENT_OPERATION, thrown at once; the Dir stays usable', async () => {
+  it('sync calls while a read is in flight: ERR_DIR_CONCURRENT_OPERATION, thrown at once; the Dir stays usable', async () => {
     populate();
     const d = fs.opendirSync(dir, { bufferSize: 2 });
     const first = d.read();
-    for (const call of [() => d.read(), () => d.read(() => {}), () => d.readSync(), () => d.close(), () => d.closeSync()]) {
+    for (const call of [() => d.readSync(), () => d.closeSync()]) {
       expect(capture(call)).toMatchObject({ code: 'ERR_DIR_CONCURRENT_OPERATION' });
     }
     const entry = await first;
@@ -952,6 +952,65 @@ describe('opendir and Dir', () => {
     for (let e = d.readSync(); e !== null; e = d.readSync()) rest.push(e.name);
     expect([entry!.name, ...rest].sort()).toEqual(NAMES);
     await d.close();
+  });
+
+  it('reads and a close asked for while a read is in flight wait for it and run in order (promises and callbacks mixed)', async () => {
+    populate();
+    const d = fs.opendirSync(dir, { bufferSize: 2 });
+    const order: string[] = [];
+    const viaCallback = (): Promise<Dirent | null> =>
+      new Promise((resolve, reject) => d.read((err, entry) => (err ? reject(err) : resolve(entry ?? null))));
+    const reads: Array<Promise<Dirent | null>> = [];
+    for (let i = 0; i <= NAMES.length; i++) {
+      const read = i % 2 === 0 ? d.read() : viaCallback();
+      reads.push(read.then((entry) => (order.push(entry?.name ?? 'null'), entry)));
+    }
+    const closed = d.close().then(() => order.push('closed'));
+    // Asked for after the close: refused at once, whatever the form.
+    expect(capture(() => d.read())).toMatchObject({ code: 'ERR_DIR_CLOSED' });
+    expect(capture(() => d.read(() => {}))).toMatchObject({ code: 'ERR_DIR_CLOSED' });
+    expect(capture(() => d.close())).toMatchObject({ code: 'ERR_DIR_CLOSED' });
+    const entries = await Promise.all(reads);
+    await closed;
+    expect(entries.slice(0, NAMES.length).map((e) => e!.name).sort()).toEqual(NAMES);
+    expect(entries[NAMES.length]).toBeNull();
+    expect(order.at(-1)).toBe('closed');
+    expect(order.slice(0, -1)).toEqual(entries.map((e) => e?.name ?? 'null'));
+  });
+
+  it('a close with a callback behind a read in flight closes the Dir once the read is done', async () => {
+    populate();
+    const d = fs.opendirSync(dir, { bufferSize: 1 });
+    const first = d.read();
+    const closed = new Promise<Error | null>((resolve) => d.close((err) => resolve(err)));
+    expect((await first)?.name).toBeDefined();
+    expect(await closed).toBeNull();
+    expect(capture(() => d.readSync())).toMatchObject({ code: 'ERR_DIR_CLOSED' });
+  });
+
+  it('Dir of a private loop: callback reads asked for together all complete in one run(), in order', () => {
+    populate();
+    const loop = new Loop();
+    const d = fs.opendirSync(dir, { loop, bufferSize: 3 });
+    const seen: Array<string | null> = [];
+    const errors: unknown[] = [];
+    try {
+      for (let i = 0; i <= NAMES.length; i++) {
+        d.read((err, entry) => {
+          if (err) errors.push(err);
+          else seen.push(entry?.name ?? null);
+        });
+      }
+      let closeResult: Error | null | undefined;
+      d.close((err) => (closeResult = err));
+      runToEnd(loop);
+      expect(errors).toEqual([]);
+      expect(seen.at(-1)).toBeNull();
+      expect(seen.slice(0, -1).sort()).toEqual(NAMES);
+      expect(closeResult).toBeNull();
+    } finally {
+      loop.close();
+    }
   });
 
   // Entries a Dir already holds (bufferSize > 1) are handed out from the Dir's loop (an Idle turn

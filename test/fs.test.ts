@@ -779,6 +779,45 @@ describe('GC', () => {
     expect(seen).toEqual(Array(20).fill(true));
   });
 
+  it('a finished request keeps nothing its callback held: the last fs call’s callback is collectable', async () => {
+    let collected = false;
+    const counting = new FinalizationRegistry<string>(() => void (collected = true));
+    await (async () => {
+      const held = { big: new Uint8Array(1024) };
+      counting.register(held, 'held');
+      await new Promise<void>((resolve) => fs.stat(dir, (err) => (held.big[0] = err === null ? 1 : 2, resolve())));
+    })();
+    // No fs call after it: nothing replaces what the module kept of the last call.
+    for (let round = 0; round < 100 && !collected; round++) {
+      collect();
+      await tick();
+    }
+    expect(collected).toBe(true);
+  });
+
+  it('the buffer of the last read or write is not kept once the call is done (sync and callback forms)', async () => {
+    const collected = new Set<string>();
+    const counting = new FinalizationRegistry<string>((name) => void collected.add(name));
+    const fd = nfs.openSync(at('io'), 'w+');
+    try {
+      await (async () => {
+        const written = Buffer.alloc(1 << 16, 1);
+        counting.register(written, 'written');
+        expect(fs.writeSync(fd, written, 0, written.length, 0)).toBe(1 << 16);
+        const read = Buffer.alloc(1 << 16);
+        counting.register(read, 'read');
+        await new Promise<void>((resolve, reject) => fs.read(fd, read, 0, read.length, 0, (err) => (err ? reject(err) : resolve())));
+      })();
+      for (let round = 0; round < 100 && collected.size < 2; round++) {
+        collect();
+        await tick();
+      }
+      expect([...collected].sort()).toEqual(['read', 'written']);
+    } finally {
+      nfs.closeSync(fd);
+    }
+  });
+
   it('a Dir dropped without close() is closed by its FinalizationRegistry: the fd count comes back down', async () => {
     for (let i = 0; i < 5; i++) nfs.writeFileSync(at(`f${i}`), '');
     const base = openFds();

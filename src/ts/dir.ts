@@ -68,6 +68,15 @@ interface DirOps {
 
 let dirOps: DirOps | undefined;
 
+type Settle<T> = (err: Error | null, value?: T) => void;
+
+// What Node's Dir throws for a sync call while an async one is in flight.
+function concurrentOperation(): Error & { code: string } {
+  const error = new Error('Cannot do synchronous work on directory handle with concurrent asynchronous operations') as Error & { code: string };
+  error.code = 'ERR_DIR_CONCURRENT_OPERATION';
+  return error;
+}
+
 function dirClosed(): Error & { code: string } {
   const error = new Error('Directory handle was closed') as Error & { code: string };
   error.code = 'ERR_DIR_CLOSED';
@@ -85,6 +94,8 @@ export class Dir {
   readonly #loop: Loop;
   #buffered: Dirent[] = [];
   #closed = false;
+  // Calls waiting for the read in flight; null when none is in flight.
+  #waiting: Array<() => void> | null = null;
 
   static #registry = new FinalizationRegistry<number>((id) => {
     try {
@@ -107,37 +118,24 @@ export class Dir {
     Dir.#registry.register(this, id, this);
   }
 
-  /** The next entry, or null when there are no more. */
+  /**
+   * The next entry, or null when there are no more. Reads and closes asked for while a read is in
+   * flight wait for it and then run in order, as with Node's Dir.
+   */
   read(callback: FsCallback<Dirent | null>): void;
   read(): Promise<Dirent | null>;
   read(callback?: FsCallback<Dirent | null>): void | Promise<Dirent | null> {
     if (callback !== undefined && typeof callback !== 'function') throw invalidArgType('callback', 'of type function', callback);
     if (this.#closed) throw dirClosed();
-    const next = this.#buffered.shift();
-    if (next !== undefined) {
-      if (callback === undefined) return Promise.resolve(next);
-      callSoon(this.#loop, () => callback(null, next));
-      return;
-    }
-    const options = { loop: this.#loop };
-    if (callback === undefined) return (dirOps!.read(this, this.#id, options, undefined) as Promise<Dirent[]>).then((list) => this.#first(list));
-    dirOps!.read(this, this.#id, options, (err, list) => {
-      if (err) callback(err);
-      else callback(null, this.#first(list!));
-    });
+    return this.#start((settle) => this.#readNow(settle), callback);
   }
 
   readSync(): Dirent | null {
     if (this.#closed) throw dirClosed();
+    if (this.#waiting !== null) throw concurrentOperation();
     const next = this.#buffered.shift();
     if (next !== undefined) return next;
     return this.#first(dirOps!.readSync(this, this.#id));
-  }
-
-  #first(list: Dirent[]): Dirent | null {
-    if (list.length === 0) return null;
-    this.#buffered = list.slice(1);
-    return list[0]!;
   }
 
   /** Closes the directory; every later call throws ERR_DIR_CLOSED. */
@@ -146,17 +144,102 @@ export class Dir {
   close(callback?: FsCallback<void>): void | Promise<void> {
     if (callback !== undefined && typeof callback !== 'function') throw invalidArgType('callback', 'of type function', callback);
     if (this.#closed) throw dirClosed();
-    // Marked closed only once the close started: when it throws (a read in flight:
-    // ERR_DIR_CONCURRENT_OPERATION) the Dir stays open, to be closed later or by the registry.
-    const request = dirOps!.close(this.#id, { loop: this.#loop }, callback);
-    this.#markClosed();
-    if (callback === undefined) return request as Promise<void>;
+    if (this.#waiting === null) {
+      // Marked closed only once the close started: when it throws (a closed loop) the Dir stays
+      // open, to be closed later or by the registry.
+      const request = dirOps!.close(this.#id, { loop: this.#loop }, callback);
+      this.#markClosed();
+      if (callback === undefined) return request as Promise<void>;
+      return;
+    }
+    // Behind a read in flight: later calls already see the Dir closed.
+    this.#closed = true;
+    return this.#start((settle) => {
+      try {
+        dirOps!.close(this.#id, { loop: this.#loop }, (err) => settle(err));
+      } catch (error) {
+        this.#closed = false; // the close did not start (the loop was closed meanwhile)
+        throw error;
+      }
+      this.#markClosed();
+    }, callback);
   }
 
   closeSync(): void {
     if (this.#closed) throw dirClosed();
+    if (this.#waiting !== null) throw concurrentOperation();
     dirOps!.closeSync(this.#id);
     this.#markClosed();
+  }
+
+  // Runs `op` now, or once the read in flight is done. Delivered through a callback or a promise;
+  // what `op` throws when it runs now is thrown (as by any call with a bad state), when it runs
+  // later it becomes that call's error.
+  #start<T>(op: (settle: Settle<T>) => void, callback: FsCallback<T> | undefined): void | Promise<T> {
+    let promise: Promise<T> | undefined;
+    let settle: Settle<T>;
+    if (callback === undefined) {
+      let resolve!: (value: T) => void;
+      let reject!: (error: Error) => void;
+      promise = new Promise<T>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      settle = (err, value) => (err ? reject(err) : resolve(value as T));
+    } else {
+      // Callbacks never run inside the caller's call (nor inside the drain of waiting calls).
+      settle = (err, value) => callSoon(this.#loop, () => (callback as (err: Error | null, value?: T) => void)(err, value));
+    }
+    if (this.#waiting === null) {
+      op(settle);
+      return promise;
+    }
+    // A waiting call that finds the Dir busy again (an earlier waiting read started a request)
+    // waits for that one in turn, so order is kept.
+    const run = (): void => {
+      if (this.#waiting !== null) {
+        this.#waiting.push(run);
+        return;
+      }
+      try {
+        op(settle);
+      } catch (error) {
+        settle(error as Error);
+      }
+    };
+    this.#waiting.push(run);
+    return promise;
+  }
+
+  // One entry from those held, or a readdir request for the next batch (the Dir is busy till then).
+  #readNow(settle: Settle<Dirent | null>): void {
+    const next = this.#buffered.shift();
+    if (next !== undefined) {
+      settle(null, next);
+      return;
+    }
+    const waiting: Array<() => void> = [];
+    this.#waiting = waiting;
+    try {
+      dirOps!.read(this, this.#id, { loop: this.#loop }, (err, list) => {
+        this.#waiting = null;
+        try {
+          if (err) settle(err);
+          else settle(null, this.#first(list!));
+        } finally {
+          for (const run of waiting) run();
+        }
+      });
+    } catch (error) {
+      this.#waiting = null;
+      throw error;
+    }
+  }
+
+  #first(list: Dirent[]): Dirent | null {
+    if (list.length === 0) return null;
+    this.#buffered = list.slice(1);
+    return list[0]!;
   }
 
   #markClosed(): void {

@@ -219,6 +219,10 @@ function submit<T>(
 ): FsRequest<T> | Promise<T> {
   const options = tailOptions;
   const callback = tailCallback as FsCallback<T> | undefined;
+  // Not kept past this call: the last callback (and what it holds, such as a Dir) would otherwise
+  // stay reachable until the next fs call.
+  tailOptions = undefined;
+  tailCallback = undefined;
   const loop = loopOf(options);
   const shownPath = path === undefined ? undefined : shown(path);
   const shownDest = dest === undefined ? undefined : shown(dest);
@@ -400,9 +404,17 @@ type Buffers = ArrayBufferView | ArrayBufferView[];
 
 // The native (data, offset, length) of a read or write, set by ioArgs; module-level so the hot
 // read / write path allocates nothing for them.
-let ioData: Buffers;
+let ioData: Buffers | undefined;
 let ioStart = 0;
 let ioCount = 0;
+
+// ioData for the call being made, forgotten here: a large buffer would otherwise stay reachable
+// until the next read or write (the request itself keeps it until it completes).
+function takeIoData(): Buffers {
+  const data = ioData!;
+  ioData = undefined;
+  return data;
+}
 
 /** Checks a read's or write's buffer(s), offset and length; an array is one vectored call (a copy). */
 function ioArgs(data: unknown, offset: unknown, length: unknown, name: string): void {
@@ -433,12 +445,12 @@ export const read = ((fd: number, buffer: Buffers, ...rest: unknown[]) => {
   const [offset, length, position, a, b] = rest.length === 4 && typeof rest[3] === 'function' ? [rest[0], rest[1], rest[2], undefined, rest[3]] : positional(rest, 3);
   ioArgs(buffer, offset, length, 'buffer');
   splitTail(a, b);
-  return submit(ops.read, 'read', toNumber, undefined, undefined, buffer, fd, ioData, ioStart, ioCount, toPosition(position));
+  return submit(ops.read, 'read', toNumber, undefined, undefined, buffer, fd, takeIoData(), ioStart, ioCount, toPosition(position));
 }) as IoForm;
 export function readSync(fd: number, buffer: Buffers, offset?: number, length?: number, position?: number | bigint | null): number {
   validateFd(fd);
   ioArgs(buffer, offset, length, 'buffer');
-  return runSync(ops.read, 'read', toNumber, undefined, undefined, fd, ioData, ioStart, ioCount, toPosition(position));
+  return runSync(ops.read, 'read', toNumber, undefined, undefined, fd, takeIoData(), ioStart, ioCount, toPosition(position));
 }
 
 /**
@@ -457,7 +469,7 @@ export const write = ((fd: number, data: Buffers | string, ...rest: unknown[]) =
   const [offset, length, position, a, b] = rest.length === 4 && typeof rest[3] === 'function' ? [rest[0], rest[1], rest[2], undefined, rest[3]] : positional(rest, 3);
   ioArgs(data, offset, length, 'buffer');
   splitTail(a, b);
-  return submit(ops.write, 'write', toNumber, undefined, undefined, data, fd, ioData, ioStart, ioCount, toPosition(position));
+  return submit(ops.write, 'write', toNumber, undefined, undefined, data, fd, takeIoData(), ioStart, ioCount, toPosition(position));
 }) as IoForm & {
   (fd: number, data: string, position: number | null | undefined, encoding: BufferEncoding | undefined, cb: FsCallback<number>): FsRequest<number>;
   (fd: number, data: string, position?: number | null, encoding?: BufferEncoding, options?: FsOptions): Promise<number>;
@@ -469,7 +481,7 @@ export function writeSync(fd: number, data: Buffers | string, offset?: number | 
     return runSync(ops.write, 'write', toNumber, undefined, undefined, fd, bytes, 0, bytes.length, toPosition(offset));
   }
   ioArgs(data, offset, length, 'buffer');
-  return runSync(ops.write, 'write', toNumber, undefined, undefined, fd, ioData, ioStart, ioCount, toPosition(position));
+  return runSync(ops.write, 'write', toNumber, undefined, undefined, fd, takeIoData(), ioStart, ioCount, toPosition(position));
 }
 
 function toEncoding(value: unknown): BufferEncoding {

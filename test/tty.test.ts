@@ -385,6 +385,17 @@ describe('TTY on a real terminal (child under `script`)', () => {
     expect(beforeResult(r)).toBe('READY\r\n');
   });
 
+
+  it("a TTY set to 'raw' and dropped without close() puts the terminal back in its settings when it is collected", async () => {
+    const r = await runOnTerminal(['--expose-gc', fixture('tty-child.mjs'), 'gc-raw']);
+    expect(outcome(r)).toEqual({ status: 0, signal: null, timedOut: false, stderr: '' });
+    expect(resultOf(r)).toEqual({
+      raw: { icanon: false, echo: false, isig: false, icrnl: false, opost: true },
+      collected: true,
+      restored: true,
+      openHandles: 0,
+    });
+  });
 });
 
 describe('TTY.resetMode(): process-wide state (child process)', () => {

@@ -12,6 +12,8 @@ class AsyncWrap : public HandleWrap<AsyncWrap, uv_async_t> {
   static Napi::Value SendToken(const Napi::CallbackInfo& info);
 
   explicit AsyncWrap(const Napi::CallbackInfo& info);
+  // Collected unclosed: detached while still a AsyncWrap, so its BeforeClose runs (handle.h).
+  ~AsyncWrap() override { Detach(); }
 
   Napi::Value Send(const Napi::CallbackInfo& info);
   Napi::Value Sender(const Napi::CallbackInfo& info);

@@ -66,6 +66,8 @@ class HandleBase {
   void UpdatePin();
   virtual void SetPinned(bool pinned) = 0;
   // Called just before uv_close: unregister from anything that could still reach the handle.
+  // A type that overrides it also calls Detach() from its own destructor: when a collected wrapper
+  // is deleted, ~HandleWrap runs after the derived part is gone and would reach only this no-op.
   virtual void BeforeClose() {}
   // Throws ERR_HANDLE_CLOSED unless open.
   bool CheckOpen(Napi::Env env);

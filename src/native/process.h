@@ -35,6 +35,8 @@ class ProcessWrap : public HandleWrap<ProcessWrap, ProcessUv> {
 
   // new Process(loop, file, argv, env, cwd, stdioFlags, stdioTargets, uid, gid, flags, fastPath)
   explicit ProcessWrap(const Napi::CallbackInfo& info);
+  // Collected unclosed: detached while still a ProcessWrap, so its BeforeClose runs (handle.h).
+  ~ProcessWrap() override { Detach(); }
 
   Napi::Value Kill(const Napi::CallbackInfo& info);
   Napi::Value JsFileno(const Napi::CallbackInfo& info);

@@ -14,6 +14,8 @@ class TTYWrap : public HandleWrap<TTYWrap, uv_tty_t, StreamBase> {
 
   // new TTY(loop, fd, readable)
   explicit TTYWrap(const Napi::CallbackInfo& info);
+  // Collected unclosed: detached while still a TTYWrap, so its BeforeClose runs (handle.h).
+  ~TTYWrap() override { Detach(); }
   uv_handle_type StreamType() const override { return UV_TTY; }
 
   Napi::Value SetMode(const Napi::CallbackInfo& info);

@@ -26,6 +26,8 @@ class UDPWrap : public HandleWrap<UDPWrap, uv_udp_t> {
 
   // new UDP(loop, family, recvmmsg): family 0 (the socket is made at bind/connect/send), 4 or 6.
   explicit UDPWrap(const Napi::CallbackInfo& info);
+  // Collected unclosed: detached while still a UDPWrap, so its BeforeClose runs (handle.h).
+  ~UDPWrap() override { Detach(); }
   uv_udp_t* udp() const { return uv(); }
 
   Napi::Value Bind(const Napi::CallbackInfo& info);

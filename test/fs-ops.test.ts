@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Dir, Dirent, errors, fs, FsRequest, Loop, Stats, UVError } from '../src/ts/index.js';
+import { BigIntStats, Dir, Dirent, errors, fs, FsRequest, Loop, Stats, UVError } from '../src/ts/index.js';
 import { capture, expectBytes, NO_THROW, tick } from './helpers/assert.js';
 import { runToEnd, until } from './helpers/loop.js';
 
@@ -153,6 +153,53 @@ describe.each(FORMS)('%s form', (form) => {
       const s = await run<Stats>(form, 'stat', at('link'));
       expect(s.isFile()).toBe(true);
       expect(s.ino).toBe(nfs.statSync(target).ino);
+    });
+
+    it('stat, lstat and fstat with { bigint: true } give a BigIntStats equal to Node’s, field by field (nanosecond times, Dates)', async () => {
+      const target = file('f', 'hello');
+      // A time with nanoseconds that milliseconds in a double cannot keep.
+      nfs.utimesSync(target, new Date(1_700_000_000_123), new Date(1_600_000_000_456));
+      nfs.symlinkSync(target, at('link'));
+      const fd = nodeOpen(target, 'r');
+      try {
+        const cases: Array<[string, unknown, nfs.BigIntStats]> = [
+          ['stat', at('link'), nfs.statSync(at('link'), { bigint: true })],
+          ['lstat', at('link'), nfs.lstatSync(at('link'), { bigint: true })],
+          ['fstat', fd, nfs.fstatSync(fd, { bigint: true })],
+        ];
+        for (const [name, target, node] of cases) {
+          const st = await run<BigIntStats>(form, name, target, { bigint: true });
+          expect(st, name).toBeInstanceOf(BigIntStats);
+          for (const key of Object.keys(node) as Array<keyof nfs.BigIntStats>) {
+            // Each stat that follows the link sets the link's own atime here (tmpfs): not comparable.
+            if (name === 'lstat' && key.startsWith('atime')) continue;
+            const ours = (st as unknown as Record<string, unknown>)[key];
+            const theirs = node[key];
+            if (theirs instanceof Date) expect((ours as Date).getTime(), `${name} ${key}`).toBe(theirs.getTime());
+            else expect(ours, `${name} ${key}`).toBe(theirs);
+          }
+          expect(st.isSymbolicLink(), name).toBe(name === 'lstat');
+          expect(st.isFile(), name).toBe(name !== 'lstat');
+        }
+        // { bigint: false } is the plain Stats
+        const plain = await run<Stats>(form, 'stat', target, { bigint: false });
+        expect(plain).toBeInstanceOf(Stats);
+        expect(plain.mtimeMs).toBe(nfs.statSync(target).mtimeMs);
+      } finally {
+        nfs.closeSync(fd);
+      }
+    });
+
+    it('stat with a bigint option that is not a boolean: ERR_INVALID_ARG_TYPE, thrown before anything starts', () => {
+      const p = file('f');
+      for (const bad of [1, 'yes', null, {}]) {
+        const call = (): unknown => (form === 'sync' ? fs.statSync(p, { bigint: bad } as never) : form === 'promise' ? fs.stat(p, { bigint: bad } as never) : fs.stat(p, { bigint: bad } as never, () => {}));
+        const error = capture(call) as Error & { code?: string };
+        expect(error, String(bad)).toBeInstanceOf(TypeError);
+        expect(error.code, String(bad)).toBe('ERR_INVALID_ARG_TYPE');
+        expect(error.message, String(bad)).toContain('"options.bigint"');
+      }
+      if (form === 'sync') expect(capture(() => fs.statSync(p, 'x' as never))).toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
     });
 
     it('fstat of an open fd', async () => {

@@ -962,13 +962,15 @@ describe('raw binding: fs', () => {
     }
   });
 
-  it('fsInit: anything but a Float64Array of 16 or more throws; a transferred array is never written through (sync stats land nowhere)', () => {
-    const detached = new Float64Array(16);
+  it('fsInit: anything but a Float64Array of fsRecordStride or more throws; a transferred array is never written through (sync stats land nowhere)', () => {
+    const stride = binding.fsRecordStride;
+    expect(stride).toBe(2 + binding.statFields); // slot, result, then the values of a stat
+    const detached = new Float64Array(stride);
     structuredClone(detached.buffer, { transfer: [detached.buffer] });
-    for (const value of [undefined, null, 5, {}, [], new Float64Array(15), new Float64Array(0), new Float32Array(16), new Uint8Array(128), new BigInt64Array(16), new DataView(new ArrayBuffer(128)), detached]) {
+    for (const value of [undefined, null, 5, {}, [], new Float64Array(stride - 1), new Float64Array(0), new Float32Array(stride), new Uint8Array(8 * stride), new BigInt64Array(stride), new DataView(new ArrayBuffer(8 * stride)), detached]) {
       expectCoded(() => Reflect.apply(binding.fsInit, undefined, [value]), TypeError, 'ERR_INVALID_ARG_TYPE', `fsInit(${describeValue(value)})`);
     }
-    const mine = new Float64Array(16);
+    const mine = new Float64Array(stride);
     try {
       binding.fsInit(mine);
       expect(call(ops.stat, -1, undefined, scratchDir())).toBe(0);
@@ -976,7 +978,7 @@ describe('raw binding: fs', () => {
       const moved = structuredClone(mine.buffer, { transfer: [mine.buffer] });
       new Float64Array(moved).fill(7);
       expect(call(ops.stat, -1, undefined, scratchDir())).toBe(0); // still succeeds
-      expect([...new Float64Array(moved)]).toEqual(Array(16).fill(7)); // the moved memory was not written
+      expect([...new Float64Array(moved)]).toEqual(Array(stride).fill(7)); // the moved memory was not written
     } finally {
       binding.fsInit(syncValues);
     }
@@ -1023,7 +1025,7 @@ describe('raw binding: fs scenarios (child processes, ASan-checked when the sani
       const moved = [];
       const seen = [];
       binding.setCallback('fsDone', function (count, records) {
-        for (let i = 0; i < count; i++) seen.push([records[i * 16], records[i * 16 + 1]]);
+        for (let i = 0; i < count; i++) seen.push([records[i * binding.fsRecordStride], records[i * binding.fsRecordStride + 1]]);
         moved.push(structuredClone(records.buffer, { transfer: [records.buffer] }));
         new Float64Array(moved.at(-1)).fill(-7);
       });
@@ -1076,7 +1078,7 @@ describe('raw binding: fs scenarios (child processes, ASan-checked when the sani
       writeFileSync(dir + '/a', '');
       execFileSync('mkfifo', [dir + '/fifo']);
       const results = [];
-      binding.setCallback('fsDone', (count, records) => { for (let i = 0; i < count; i++) results.push([records[i * 16], records[i * 16 + 1]]); });
+      binding.setCallback('fsDone', (count, records) => { for (let i = 0; i < count; i++) results.push([records[i * binding.fsRecordStride], records[i * binding.fsRecordStride + 1]]); });
       const loop = new binding.Loop(false);
       for (let i = 0; i < POOL; i++) binding.fsCall(binding.fsOps.open, i, loop, dir + '/fifo', constants.O_RDONLY, 0);
       const id = binding.fsCall(binding.fsOps.opendir, -1, undefined, dir, 4);

@@ -488,7 +488,7 @@ Napi::Value FsInit(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array ||
       info[0].As<Napi::Float64Array>().ElementLength() < kFsRecordStride) {
-    ThrowInvalidArgType(env, "values", "a Float64Array of at least 16 elements");
+    ThrowInvalidArgType(env, "values", ("a Float64Array of at least " + std::to_string(kFsRecordStride) + " elements").c_str());
     return {};
   }
   FsState* fs = GetFsState(AddonState::Get(env));
@@ -658,6 +658,9 @@ void InitFs(Napi::Env env, Napi::Object exports) {
   Napi::Object ops = Napi::Object::New(env);
   for (size_t i = 0; i < static_cast<size_t>(FsOp::kCount); ++i) ops.Set(kFsOpNames[i], Napi::Number::New(env, static_cast<double>(i)));
   exports.Set("fsOps", ops);
+  // The layout of the numbers native code writes (completion records, stat fields): one source.
+  exports.Set("fsRecordStride", Napi::Number::New(env, kFsRecordStride));
+  exports.Set("statFields", Napi::Number::New(env, kStatFields));
   Napi::Object constants = Napi::Object::New(env);
   constants.Set("COPYFILE_EXCL", UV_FS_COPYFILE_EXCL);
   constants.Set("COPYFILE_FICLONE", UV_FS_COPYFILE_FICLONE);

@@ -13,6 +13,8 @@
 #include <memory>
 #include <vector>
 
+#include "stats.h"
+
 namespace uvkit {
 
 struct AddonState;
@@ -63,8 +65,8 @@ struct FsState {
 FsState* GetFsState(AddonState* state);
 void DeleteFsState(FsState* fs);
 
-// The number of doubles per completion record: slot, result, then up to 14 values (stats.h).
-inline constexpr int kFsRecordStride = 16;
+// The number of doubles per completion record: slot, result, then up to kStatFields values.
+inline constexpr int kFsRecordStride = 2 + kStatFields;
 
 // Writes a finished request's numeric results (stat, statfs fields) to `values`.
 void FsNumericResult(const FsReq& r, double* values);

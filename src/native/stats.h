@@ -9,9 +9,11 @@
 
 namespace uvkit {
 
-// dev, mode, nlink, uid, gid, rdev, blksize, ino, size, blocks, atimeMs, mtimeMs, ctimeMs,
-// birthtimeMs: the order of src/ts/stats.ts.
-inline constexpr int kStatFields = 14;
+// dev, mode, nlink, uid, gid, rdev, blksize, ino (high, low 32 bits), size, blocks, then atime,
+// mtime, ctime, birthtime as (seconds, nanoseconds): the order of src/ts/stats.ts. Every value is
+// exact in a double, so the TS layer can build both Stats (milliseconds) and BigIntStats
+// (nanoseconds, the whole inode number) from them.
+inline constexpr int kStatFields = 19;
 
 void FillStatFields(const uv_stat_t& stat, double* out);
 

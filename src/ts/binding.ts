@@ -293,6 +293,10 @@ export interface NativeBinding {
   fsCancel(slot: number): boolean;
   fsInit(values: Float64Array): void;
   fsOps: Readonly<Record<FsOpName, number>>;
+  /** Doubles per fs completion record (slot, result, then the values: src/native/fs.h). */
+  fsRecordStride: number;
+  /** Doubles per stat (src/native/stats.h). */
+  statFields: number;
   fsConstants: Readonly<Record<string, number>>;
   Loop: Ctor<NativeLoop, [isDefault: boolean]>;
   Timer: NativeClass<NativeTimer, [loop: NativeLoop], { start(timeout: number, repeat?: number): void }>;

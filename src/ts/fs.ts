@@ -12,12 +12,12 @@ import { Dir, Dirent, direntsFrom } from './dir.js';
 import { invalidArgType, invalidArgValue, UVError } from './errors.js';
 import { FsRequest, syncValues, type Convert, type FsCallback } from './fs_queue.js';
 import { Loop } from './loop.js';
-import { Stats } from './stats.js';
+import { BigIntStats, Stats } from './stats.js';
 import { validateFunction, validateInteger, validateObject } from './validate.js';
 
 export { FsRequest, type FsCallback } from './fs_queue.js';
 export { Dir, Dirent } from './dir.js';
-export { Stats } from './stats.js';
+export { BigIntStats, Stats } from './stats.js';
 
 /** A path: a string, a Buffer / Uint8Array of bytes (any encoding), or a file: URL. */
 export type PathLike = string | Uint8Array | URL;
@@ -31,6 +31,11 @@ export interface FsOptions {
   loop?: Loop;
   /** Promise form: aborting cancels the request (it then rejects with ECANCELED). */
   signal?: AbortSignal;
+}
+
+/** Options of stat, lstat and fstat: `bigint: true` gives a {@link BigIntStats}. */
+export interface StatOptions extends FsOptions {
+  bigint?: boolean;
 }
 
 /** Result of statfs, with the field names of Node's fs.StatFs. */
@@ -80,6 +85,7 @@ export const constants = Object.freeze({
 const toVoid: Convert<void> = () => undefined;
 const toNumber: Convert<number> = (result) => result;
 const toStats: Convert<Stats> = (_r, values, at) => new Stats(values, at);
+const toBigIntStats: Convert<BigIntStats> = (_r, values, at) => new BigIntStats(values, at);
 const toStatFs: Convert<StatFs> = (_r, values, at) => new StatFs(values, at);
 const toString: Convert<string> = (_r, _v, _at, extra) => extra as string;
 const toTemp: Convert<{ fd: number; path: string }> = (_r, values, at, extra) => ({ fd: values[at]!, path: extra as string });
@@ -317,10 +323,47 @@ function targetOp<Arg, T>(name: FsOpName, target: (value: unknown) => Target, co
   return [async, sync] as const;
 }
 
+// Overloads of stat, lstat and fstat: `{ bigint: true }` gives BigIntStats.
+type StatForm<Arg> = AsyncForm<[target: Arg], Stats> & {
+  (target: Arg, options: StatOptions & { bigint: true }, cb: FsCallback<BigIntStats>): FsRequest<BigIntStats>;
+  (target: Arg, options: StatOptions & { bigint: true }): Promise<BigIntStats>;
+  (target: Arg, options: StatOptions, cb: FsCallback<Stats | BigIntStats>): FsRequest<Stats | BigIntStats>;
+  (target: Arg, options?: StatOptions): Promise<Stats | BigIntStats>;
+};
+type StatSyncForm<Arg> = {
+  (target: Arg, options?: { bigint?: false }): Stats;
+  (target: Arg, options: { bigint: true }): BigIntStats;
+  (target: Arg, options?: { bigint?: boolean }): Stats | BigIntStats;
+};
+
+function statsConvert(options: { bigint?: unknown } | undefined, name: string): Convert<Stats> | Convert<BigIntStats> {
+  const bigint = options?.bigint;
+  if (bigint !== undefined && typeof bigint !== 'boolean') throw invalidArgType(`${name}.bigint`, 'of type boolean', bigint);
+  return bigint === true ? toBigIntStats : toStats;
+}
+
+/** stat, lstat, fstat: as targetOp, with the result's type chosen by `options.bigint`. */
+function statOp<Arg>(name: 'stat' | 'lstat' | 'fstat', target: (value: unknown) => Target) {
+  const op = opCode(name);
+  const async = ((t: Arg, a?: unknown, b?: unknown) => {
+    const p = target(t);
+    splitTail(a, b);
+    const convert = statsConvert(tailOptions as StatOptions | undefined, 'options') as Convert<Stats>;
+    return submit(op, name, convert, shownPath(p), undefined, undefined, p);
+  }) as StatForm<Arg>;
+  const sync = ((t: Arg, options?: unknown) => {
+    const p = target(t);
+    if (options !== undefined) validateObject(options, 'options');
+    const convert = statsConvert(options as { bigint?: unknown } | undefined, 'options') as Convert<Stats>;
+    return runSync(op, name, convert, shownPath(p), undefined, p);
+  }) as StatSyncForm<Arg>;
+  return [async, sync] as const;
+}
+
 /** stat(2): follows symbolic links. */
-export const [stat, statSync] = targetOp<PathLike, Stats>('stat', pathTarget, toStats);
+export const [stat, statSync] = statOp<PathLike>('stat', pathTarget);
 /** lstat(2): a symbolic link itself. */
-export const [lstat, lstatSync] = targetOp<PathLike, Stats>('lstat', pathTarget, toStats);
+export const [lstat, lstatSync] = statOp<PathLike>('lstat', pathTarget);
 /** statfs(2) of the file system holding `path`. */
 export const [statfs, statfsSync] = targetOp<PathLike, StatFs>('statfs', pathTarget, toStatFs);
 export const [unlink, unlinkSync] = targetOp<PathLike, void>('unlink', pathTarget, toVoid);
@@ -356,7 +399,7 @@ function direntsOf(path: string | Uint8Array): Convert<Dirent[]> {
 // --- one fd ---
 
 export const [close, closeSync] = targetOp<number, void>('close', fdTarget, toVoid);
-export const [fstat, fstatSync] = targetOp<number, Stats>('fstat', fdTarget, toStats);
+export const [fstat, fstatSync] = statOp<number>('fstat', fdTarget);
 export const [fsync, fsyncSync] = targetOp<number, void>('fsync', fdTarget, toVoid);
 export const [fdatasync, fdatasyncSync] = targetOp<number, void>('fdatasync', fdTarget, toVoid);
 

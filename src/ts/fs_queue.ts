@@ -8,8 +8,8 @@ import { callSoon } from './defer.js';
 import { UVError } from './errors.js';
 import type { Loop } from './loop.js';
 
-/** Doubles per completion record: slot, result, then up to 14 values (src/native/fs.h). */
-const RECORD_STRIDE = 16;
+/** Doubles per completion record: slot, result, then up to a stat's values (src/native/fs.h). */
+const RECORD_STRIDE = binding.fsRecordStride;
 
 /**
  * Turns a successful result into what the caller gets: `result` is libuv's number, `values` /

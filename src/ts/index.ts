@@ -28,7 +28,7 @@ export { Process, type ProcessOptions, type StdioEntry } from './process.js';
 export { Poll, type PollCallback } from './poll.js';
 export { FSEvent, type FSEventOptions, type FSEventCallback } from './fs_event.js';
 export { FSPoll, type FSPollCallback } from './fs_poll.js';
-export { Stats } from './stats.js';
+export { BigIntStats, Stats } from './stats.js';
 export * as fs from './fs.js';
 export { FsRequest, type FsCallback } from './fs_queue.js';
 export { Dir, Dirent } from './dir.js';

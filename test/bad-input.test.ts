@@ -1215,6 +1215,8 @@ describe('fs: bad input', () => {
     | 'string';
 
   const T = 'ERR_INVALID_ARG_TYPE';
+  // The ops whose options may be the encoding of the names they return (a string).
+  const OPS_WITH_NAMES = new Set(['readlink', 'realpath', 'mkdtemp', 'mkstemp', 'scandir']);
   const R = 'ERR_OUT_OF_RANGE';
   const V = 'ERR_INVALID_ARG_VALUE';
   type Bad = Array<[unknown, string]>;
@@ -1465,8 +1467,10 @@ describe('fs: bad input', () => {
         const cases2: Array<[unknown[], string, string]> = [];
         // a function in the options position is the callback: only non-functions are bad options here
         for (const options of badOptions.filter((o) => typeof o !== 'function')) {
-          // (a string in a positional slot is read as that argument; after all of them it is options)
-          cases2.push([[...fsOp.args(c), options], T, `options ${label(options)}`]);
+          // (a string in a positional slot is read as that argument; after all of them it is options,
+          // where the ops that return names take it as their encoding, as Node's do)
+          const code = typeof options === 'string' && OPS_WITH_NAMES.has(fsOp.fn) ? 'ERR_INVALID_ARG_VALUE' : T;
+          cases2.push([[...fsOp.args(c), options], code, `options ${label(options)}`]);
         }
         for (const loop of [{}, 5, 'x', null, raw, fakeLoop, Loop]) cases2.push([[...fsOp.args(c), { loop }], T, `loop ${label(loop)}`]);
         cases2.push([[...fsOp.args(c), { loop: closed }], 'ERR_LOOP_CLOSED', 'a closed loop']);

@@ -749,6 +749,55 @@ describe.each(FORMS)('%s form', (form) => {
       expect((await run<Dirent[]>(form, 'scandir', Buffer.from(dir))).map((e) => e.name)).toContain('a b ü #1.txt');
     });
 
+    it("names that are not UTF-8 come back as their bytes with encoding 'buffer' (scandir, readlink, realpath, mkdtemp, mkstemp), as strings of any other encoding asked for", async () => {
+      const raw = Buffer.from([0x66, 0xff, 0x67]); // "f", a byte that is not UTF-8, "g"
+      const rawPath = Buffer.concat([Buffer.from(dir + '/'), raw]);
+      nfs.writeFileSync(rawPath, '');
+      nfs.symlinkSync(raw, at('link'));
+      const names = await run<Array<Dirent<Buffer>>>(form, 'scandir', dir, { encoding: 'buffer' });
+      expect(names.map((e) => Buffer.isBuffer(e.name))).toEqual([true, true]);
+      expect(names.map((e) => e.name.toString('latin1')).sort()).toEqual(['f\xffg', 'link']);
+      expect(names.every((e) => e.parentPath === dir)).toBe(true);
+      // The default is UTF-8 strings (the byte decodes as U+FFFD), as Node's
+      expect((await run<Dirent[]>(form, 'scandir', dir)).map((e) => e.name).sort()).toEqual(nfs.readdirSync(dir).sort());
+      expect((await run<Dirent[]>(form, 'scandir', dir, 'latin1')).map((e) => e.name).sort()).toEqual(['f\xffg', 'link']);
+
+      expect(await run(form, 'readlink', at('link'), 'buffer')).toEqual(raw);
+      expect(await run(form, 'readlink', at('link'), { encoding: 'buffer' })).toEqual(nfs.readlinkSync(at('link'), 'buffer'));
+      expect(await run(form, 'readlink', at('link'), { encoding: 'hex' })).toBe('66ff67');
+      expect(await run(form, 'readlink', at('link'), { encoding: 'utf8' })).toBe(nfs.readlinkSync(at('link')));
+      expect(await run(form, 'realpath', rawPath, 'buffer')).toEqual(nfs.realpathSync.native(rawPath, 'buffer'));
+
+      const prefix = Buffer.concat([Buffer.from(dir + '/t-'), raw]);
+      const made = await run<Buffer>(form, 'mkdtemp', prefix, { encoding: 'buffer' });
+      expect(Buffer.isBuffer(made)).toBe(true);
+      expect(made.subarray(0, prefix.length)).toEqual(prefix);
+      expect(made.length).toBe(prefix.length + 6);
+      expect(nfs.statSync(made).isDirectory()).toBe(true);
+      const temp = await run<{ fd: number; path: Buffer }>(form, 'mkstemp', prefix, 'buffer');
+      try {
+        expect(temp.path.subarray(0, prefix.length)).toEqual(prefix);
+        expect(nfs.fstatSync(temp.fd).ino).toBe(nfs.statSync(temp.path).ino);
+      } finally {
+        nfs.closeSync(temp.fd);
+      }
+    });
+
+    it('an encoding that is not one: ERR_INVALID_ARG_VALUE, thrown before anything starts', () => {
+      nfs.symlinkSync('f', at('link'));
+      const before = nfs.readdirSync(dir).length;
+      for (const [name, target] of [['readlink', at('link')], ['realpath', dir], ['mkdtemp', at('x-')], ['mkstemp', at('y-')], ['scandir', dir]] as const) {
+        for (const bad of ['bogus', { encoding: 'bogus' }, { encoding: 5 }]) {
+          const call = (): unknown => (form === 'sync' ? fn(`${name}Sync`)(target, bad) : form === 'promise' ? fn(name)(target, bad) : fn(name)(target, bad, () => {}));
+          const error = capture(call) as Error & { code?: string };
+          expect(error, `${name} ${JSON.stringify(bad)}`).toBeInstanceOf(TypeError);
+          expect(error.code, `${name} ${JSON.stringify(bad)}`).toBe('ERR_INVALID_ARG_VALUE');
+          expect(error.message).toContain("The argument 'encoding' is invalid encoding");
+        }
+      }
+      expect(nfs.readdirSync(dir).length).toBe(before); // no temp file or directory made
+    });
+
     it('a path of bytes that are not UTF-8 reaches the file system as those bytes', async () => {
       const name = Buffer.concat([Buffer.from(dir + '/raw-'), Buffer.from([0xff, 0xfe])]);
       const fd = await run<number>(form, 'open', name, 'w');
@@ -983,6 +1032,25 @@ describe('opendir and Dir', () => {
     const e = fs.opendirSync(dir);
     e.closeSync();
     expect(capture(() => e.closeSync())).toMatchObject({ code: 'ERR_DIR_CLOSED' });
+  });
+
+  it("opendir with an encoding: names are Buffers with 'buffer' (read, readSync, for await), strings of that encoding otherwise", async () => {
+    const raw = Buffer.from([0x66, 0xff]);
+    nfs.writeFileSync(Buffer.concat([Buffer.from(dir + '/'), raw]), '');
+    const expected = ['f\xff'];
+    const viaRead = await fs.opendir(dir, { encoding: 'buffer', bufferSize: 1 });
+    const first = await viaRead.read();
+    expect(Buffer.isBuffer(first?.name)).toBe(true);
+    expect(first!.name.equals(raw)).toBe(true);
+    expect(await viaRead.read()).toBeNull();
+    await viaRead.close();
+    const viaSync = fs.opendirSync(dir, { encoding: 'buffer' });
+    expect(viaSync.readSync()!.name.toString('latin1')).toBe(expected[0]);
+    viaSync.closeSync();
+    const seen: string[] = [];
+    for await (const entry of fs.opendirSync(dir, { encoding: 'latin1' })) seen.push(entry.name);
+    expect(seen).toEqual(expected);
+    expect(capture(() => fs.opendirSync(dir, { encoding: 'bogus' as never }))).toMatchObject({ code: 'ERR_INVALID_ARG_VALUE' });
   });
 
   it('sync calls while a read is in flight: ERR_DIR_CONCURRENT_OPERATION, thrown at once; the Dir stays usable', async () => {

@@ -257,6 +257,12 @@ int StartFdOp(FsOp op, uv_loop_t* loop, uv_fs_t* req, int fd, uv_fs_cb cb) {
 }
 
 // An operation on an open directory (readdir, closedir); info[3] is the directory's id.
+// The optional rawNames flag of the ops that return names (undefined: strings).
+bool ReadRawNames(const Napi::CallbackInfo& info, size_t i, FsReq* r) {
+  r->raw_names = false;
+  return info[i].IsUndefined() || ReadBool(info, i, "rawNames", &r->raw_names);
+}
+
 int StartDirOp(const Napi::CallbackInfo& info, FsState* fs, uv_loop_t* loop, FsReq& r, uv_fs_cb cb) {
   int32_t id = 0;
   if (!ReadInt32(info, 3, "dir", 0, 0x7fffffff, &id)) return kArgumentError;
@@ -272,6 +278,7 @@ int StartDirOp(const Napi::CallbackInfo& info, FsState* fs, uv_loop_t* loop, FsR
   }
   r.dir = id;
   if (r.op == FsOp::kClosedir) return uv_fs_closedir(loop, &r.uv, dir->uv, cb);
+  if (!ReadRawNames(info, 4, &r)) return kArgumentError;
   dir->uv->dirents = dir->entries.data();
   dir->uv->nentries = dir->entries.size();
   return uv_fs_readdir(loop, &r.uv, dir->uv, cb);
@@ -289,8 +296,10 @@ int Start(const Napi::CallbackInfo& info, FsState* fs, uv_loop_t* loop, FsReq& r
   int mode = 0;
   switch (r.op) {
     case FsOp::kStat: case FsOp::kLstat: case FsOp::kStatfs: case FsOp::kUnlink: case FsOp::kRmdir:
-    case FsOp::kReadlink: case FsOp::kRealpath: case FsOp::kMkdtemp: case FsOp::kMkstemp: case FsOp::kScandir:
       if (!path.Read(env, info[3], "path")) return kArgumentError;
+      return StartPathOp(r.op, loop, req, path.c_str(), cb);
+    case FsOp::kReadlink: case FsOp::kRealpath: case FsOp::kMkdtemp: case FsOp::kMkstemp: case FsOp::kScandir:
+      if (!path.Read(env, info[3], "path") || !ReadRawNames(info, 4, &r)) return kArgumentError;
       return StartPathOp(r.op, loop, req, path.c_str(), cb);
     case FsOp::kOpendir: {
       int entries = 0;
@@ -501,6 +510,13 @@ Napi::Value MakeString(napi_env env, const char* text) {
   return Napi::String::New(env, text != nullptr ? text : "");
 }
 
+// A name or path a request returns: a string (UTF-8), or its bytes when the request asked for them.
+Napi::Value MakeName(napi_env env, const FsReq& r, const char* text) {
+  if (!r.raw_names) return MakeString(env, text);
+  if (text == nullptr) text = "";
+  return Napi::Buffer<char>::Copy(env, text, std::strlen(text));
+}
+
 }  // namespace
 
 // --- results ---
@@ -536,15 +552,15 @@ napi_value FsExtraResult(napi_env env, FsState* fs, FsReq& r) {
   Napi::Env e(env);
   switch (r.op) {
     case FsOp::kReadlink: case FsOp::kRealpath:
-      return MakeString(env, static_cast<const char*>(r.uv.ptr));
+      return MakeName(env, r, static_cast<const char*>(r.uv.ptr));
     case FsOp::kMkdtemp: case FsOp::kMkstemp:
-      return MakeString(env, r.uv.path);
+      return MakeName(env, r, r.uv.path);
     case FsOp::kScandir: {
       Napi::Array list = Napi::Array::New(e);
       uv_dirent_t entry;
       uint32_t i = 0;
       while (uv_fs_scandir_next(&r.uv, &entry) != UV_EOF) {
-        list.Set(i++, MakeString(env, entry.name));
+        list.Set(i++, MakeName(env, r, entry.name));
         list.Set(i++, Napi::Number::New(e, entry.type));
       }
       return list;
@@ -553,7 +569,7 @@ napi_value FsExtraResult(napi_env env, FsState* fs, FsReq& r) {
       FsDir* dir = fs->Dir(r.dir);
       Napi::Array list = Napi::Array::New(e, static_cast<size_t>(r.uv.result) * 2);
       for (uint32_t k = 0; dir != nullptr && k < static_cast<uint32_t>(r.uv.result); ++k) {
-        list.Set(2 * k, MakeString(env, dir->entries[k].name));
+        list.Set(2 * k, MakeName(env, r, dir->entries[k].name));
         list.Set(2 * k + 1, Napi::Number::New(e, dir->entries[k].type));
       }
       return list;

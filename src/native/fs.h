@@ -40,6 +40,7 @@ struct FsReq {
   FsQueue* queue = nullptr;
   int32_t dir = -1;  // readdir / closedir: the directory's id; opendir: the new one's
   uint32_t entries = 0;  // opendir: how many entries each readdir returns at most
+  bool raw_names = false;  // names and paths it returns come back as Buffers (bytes as they are)
 };
 
 // An open directory (opendir): libuv's handle and the entries buffer readdir fills.

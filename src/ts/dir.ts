@@ -4,21 +4,45 @@
  */
 import { binding } from './binding.js';
 import { callSoon } from './defer.js';
-import { invalidArgType } from './errors.js';
+import { invalidArgType, invalidArgValue } from './errors.js';
 import type { FsCallback, FsRequest } from './fs_queue.js';
 import type { Loop } from './loop.js';
 
 const DIRENT = binding.fsConstants;
 
-/** One directory entry: its name, the directory it is in, and its type (no stat needed). */
-export class Dirent {
-  readonly name: string;
+/**
+ * How names and paths come back (readlink, realpath, mkdtemp, mkstemp, scandir, opendir): UTF-8
+ * strings by default, `'buffer'` for the bytes as they are (names that are not UTF-8), or any
+ * Buffer encoding. As in Node, the options may be the encoding itself.
+ */
+export type NameEncoding = BufferEncoding | 'buffer';
+
+/** The encoding `options` asks for; undefined for UTF-8 strings (made by native code directly). */
+export function nameEncodingOf(options: unknown): NameEncoding | undefined {
+  const encoding = typeof options === 'string' ? options : (options as { encoding?: unknown } | null | undefined)?.encoding;
+  if (encoding === undefined || encoding === null || encoding === 'utf8' || encoding === 'utf-8') return undefined;
+  if (encoding === 'buffer' || (typeof encoding === 'string' && Buffer.isEncoding(encoding))) return encoding as NameEncoding;
+  throw invalidArgValue('encoding', encoding, 'is invalid encoding');
+}
+
+/** A name native code returned: a string already, or bytes (a Buffer) to give as asked. */
+export function decodeName(raw: unknown, encoding: NameEncoding | undefined): string | Buffer {
+  if (encoding === undefined || typeof raw === 'string') return raw as string;
+  return encoding === 'buffer' ? (raw as Buffer) : (raw as Buffer).toString(encoding);
+}
+
+/**
+ * One directory entry: its name (a string, or a Buffer when the call asked for `'buffer'`), the
+ * directory it is in, and its type (no stat needed).
+ */
+export class Dirent<Name extends string | Buffer = string> {
+  readonly name: Name;
   readonly parentPath: string;
   /** libuv's entry type: one of constants.UV_DIRENT_* of fs. */
   readonly type: number;
 
   /** @internal */
-  constructor(name: string, parentPath: string, type: number) {
+  constructor(name: Name, parentPath: string, type: number) {
     this.name = name;
     this.parentPath = parentPath;
     this.type = type;
@@ -51,17 +75,20 @@ export class Dirent {
   }
 }
 
-/** Dirents from native's flat [name, type, name, type, ...] list. */
-export function direntsFrom(list: Array<string | number>, parentPath: string): Dirent[] {
-  const out = new Array<Dirent>(list.length / 2);
-  for (let i = 0; i < list.length; i += 2) out[i / 2] = new Dirent(list[i] as string, parentPath, list[i + 1] as number);
+/**
+ * Dirents from native's flat [name, type, name, type, ...] list; names are strings, or Buffers
+ * (when an encoding was asked for) turned into what `encoding` says.
+ */
+export function direntsFrom(list: Array<string | Buffer | number>, parentPath: string, encoding: NameEncoding | undefined): Array<Dirent<string | Buffer>> {
+  const out = new Array<Dirent<string | Buffer>>(list.length / 2);
+  for (let i = 0; i < list.length; i += 2) out[i / 2] = new Dirent(decodeName(list[i], encoding), parentPath, list[i + 1] as number);
   return out;
 }
 
 /** How Dir starts its requests (set by fs.ts, which owns the request machinery). */
 interface DirOps {
-  read(dir: Dir, id: number, options: { loop: Loop } | undefined, cb: FsCallback<Dirent[]> | undefined): FsRequest<Dirent[]> | Promise<Dirent[]>;
-  readSync(dir: Dir, id: number): Dirent[];
+  read(dir: Dir<string | Buffer>, id: number, encoding: NameEncoding | undefined, options: { loop: Loop } | undefined, cb: FsCallback<Dirent[]> | undefined): FsRequest<Dirent[]> | Promise<Dirent[]>;
+  readSync(dir: Dir<string | Buffer>, id: number, encoding: NameEncoding | undefined): Dirent[];
   close(id: number, options: { loop: Loop } | undefined, cb: FsCallback<void> | undefined): FsRequest<void> | Promise<void>;
   closeSync(id: number): void;
 }
@@ -88,11 +115,12 @@ function dirClosed(): Error & { code: string } {
  * of `bufferSize` read from the kernel; `for await` reads all and closes it. A Dir collected
  * without close() is closed then.
  */
-export class Dir {
+export class Dir<Name extends string | Buffer = string> {
   readonly path: string;
   readonly #id: number;
   readonly #loop: Loop;
-  #buffered: Dirent[] = [];
+  readonly #encoding: NameEncoding | undefined;
+  #buffered: Array<Dirent<Name>> = [];
   #closed = false;
   // Calls waiting for the read in flight; null when none is in flight.
   #waiting: Array<() => void> | null = null;
@@ -111,10 +139,11 @@ export class Dir {
   }
 
   /** @internal */
-  constructor(id: number, path: string, loop: Loop) {
+  constructor(id: number, path: string, loop: Loop, encoding?: NameEncoding) {
     this.#id = id;
     this.path = path;
     this.#loop = loop;
+    this.#encoding = encoding;
     Dir.#registry.register(this, id, this);
   }
 
@@ -122,20 +151,20 @@ export class Dir {
    * The next entry, or null when there are no more. Reads and closes asked for while a read is in
    * flight wait for it and then run in order, as with Node's Dir.
    */
-  read(callback: FsCallback<Dirent | null>): void;
-  read(): Promise<Dirent | null>;
-  read(callback?: FsCallback<Dirent | null>): void | Promise<Dirent | null> {
+  read(callback: FsCallback<Dirent<Name> | null>): void;
+  read(): Promise<Dirent<Name> | null>;
+  read(callback?: FsCallback<Dirent<Name> | null>): void | Promise<Dirent<Name> | null> {
     if (callback !== undefined && typeof callback !== 'function') throw invalidArgType('callback', 'of type function', callback);
     if (this.#closed) throw dirClosed();
     return this.#start((settle) => this.#readNow(settle), callback);
   }
 
-  readSync(): Dirent | null {
+  readSync(): Dirent<Name> | null {
     if (this.#closed) throw dirClosed();
     if (this.#waiting !== null) throw concurrentOperation();
     const next = this.#buffered.shift();
     if (next !== undefined) return next;
-    return this.#first(dirOps!.readSync(this, this.#id));
+    return this.#first(dirOps!.readSync(this, this.#id, this.#encoding));
   }
 
   /** Closes the directory; every later call throws ERR_DIR_CLOSED. */
@@ -212,7 +241,7 @@ export class Dir {
   }
 
   // One entry from those held, or a readdir request for the next batch (the Dir is busy till then).
-  #readNow(settle: Settle<Dirent | null>): void {
+  #readNow(settle: Settle<Dirent<Name> | null>): void {
     const next = this.#buffered.shift();
     if (next !== undefined) {
       settle(null, next);
@@ -221,7 +250,7 @@ export class Dir {
     const waiting: Array<() => void> = [];
     this.#waiting = waiting;
     try {
-      dirOps!.read(this, this.#id, { loop: this.#loop }, (err, list) => {
+      dirOps!.read(this, this.#id, this.#encoding, { loop: this.#loop }, (err, list) => {
         this.#waiting = null;
         try {
           if (err) settle(err);
@@ -236,7 +265,9 @@ export class Dir {
     }
   }
 
-  #first(list: Dirent[]): Dirent | null {
+  // (Native's entries have the names this Dir's encoding asked for: Name.)
+  #first(entries: Dirent[]): Dirent<Name> | null {
+    const list = entries as unknown as Array<Dirent<Name>>;
     if (list.length === 0) return null;
     this.#buffered = list.slice(1);
     return list[0]!;
@@ -248,7 +279,7 @@ export class Dir {
     Dir.#registry.unregister(this);
   }
 
-  async *entries(): AsyncGenerator<Dirent, void, undefined> {
+  async *entries(): AsyncGenerator<Dirent<Name>, void, undefined> {
     try {
       for (;;) {
         const entry = await this.read();
@@ -260,7 +291,7 @@ export class Dir {
     }
   }
 
-  [Symbol.asyncIterator](): AsyncGenerator<Dirent, void, undefined> {
+  [Symbol.asyncIterator](): AsyncGenerator<Dirent<Name>, void, undefined> {
     return this.entries();
   }
 

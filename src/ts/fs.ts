@@ -8,7 +8,7 @@
 import { constants as nodeFsConstants } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { binding, type FsOpName } from './binding.js';
-import { Dir, Dirent, direntsFrom } from './dir.js';
+import { decodeName, Dir, Dirent, direntsFrom, nameEncodingOf, type NameEncoding } from './dir.js';
 import { invalidArgType, invalidArgValue, UVError } from './errors.js';
 import { FsRequest, syncValues, type Convert, type FsCallback } from './fs_queue.js';
 import { Loop } from './loop.js';
@@ -16,7 +16,7 @@ import { BigIntStats, Stats } from './stats.js';
 import { validateFunction, validateInteger, validateObject } from './validate.js';
 
 export { FsRequest, type FsCallback } from './fs_queue.js';
-export { Dir, Dirent } from './dir.js';
+export { Dir, Dirent, type NameEncoding } from './dir.js';
 export { BigIntStats, Stats } from './stats.js';
 
 /** A path: a string, a Buffer / Uint8Array of bytes (any encoding), or a file: URL. */
@@ -37,6 +37,56 @@ export interface FsOptions {
 export interface StatOptions extends FsOptions {
   bigint?: boolean;
 }
+
+/** Options of the ops that return names: `encoding` (see {@link NameEncoding}). */
+export interface NameOptions extends FsOptions {
+  encoding?: NameEncoding | null;
+}
+
+// Overloads of the ops that return a name: `{ encoding: 'buffer' }` (or 'buffer') gives a Buffer.
+type BufferNameOptions = 'buffer' | (NameOptions & { encoding: 'buffer' });
+type StringNameOptions = BufferEncoding | (NameOptions & { encoding?: BufferEncoding | null });
+type NameForm<Arg, T, B> = {
+  (target: Arg, cb: FsCallback<T>): FsRequest<T>;
+  (target: Arg, options: BufferNameOptions, cb: FsCallback<B>): FsRequest<B>;
+  (target: Arg, options: BufferNameOptions): Promise<B>;
+  (target: Arg, options: StringNameOptions, cb: FsCallback<T>): FsRequest<T>;
+  (target: Arg, options?: StringNameOptions): Promise<T>;
+  (target: Arg, options: NameEncoding | NameOptions, cb: FsCallback<T | B>): FsRequest<T | B>;
+  (target: Arg, options?: NameEncoding | NameOptions): Promise<T | B>;
+};
+type NameSyncForm<Arg, T, B> = {
+  (target: Arg, options: BufferNameOptions): B;
+  (target: Arg, options?: StringNameOptions): T;
+  (target: Arg, options?: NameEncoding | NameOptions): T | B;
+};
+
+/**
+ * An op whose result holds a name: as targetOp, with the options' encoding. `convert(encoding)`
+ * makes the result from native's (a string, or a Buffer when an encoding was asked for).
+ */
+function nameOp<Arg, T, B>(name: FsOpName, target: (value: unknown) => Target, convert: (encoding: NameEncoding | undefined) => Convert<T | B>) {
+  const op = opCode(name);
+  const async = ((t: Arg, a?: unknown, b?: unknown) => {
+    const p = target(t);
+    if (typeof a === 'string') splitTail({ encoding: a }, b);
+    else splitTail(a, b);
+    const encoding = nameEncodingOf(tailOptions);
+    return submit(op, name, convert(encoding), shownPath(p), undefined, undefined, p, encoding !== undefined);
+  }) as NameForm<Arg, T, B>;
+  const sync = ((t: Arg, options?: unknown) => {
+    const p = target(t);
+    if (options !== undefined && options !== null && typeof options !== 'string') validateObject(options, 'options');
+    const encoding = nameEncodingOf(options);
+    return runSync(op, name, convert(encoding), shownPath(p), undefined, p, encoding !== undefined);
+  }) as NameSyncForm<Arg, T, B>;
+  return [async, sync] as const;
+}
+
+const toName = (encoding: NameEncoding | undefined): Convert<string | Buffer> => (_r, _v, _at, extra) => decodeName(extra, encoding);
+type Temp<P> = { fd: number; path: P };
+const toTemp = (encoding: NameEncoding | undefined): Convert<Temp<string> | Temp<Buffer>> => (_r, values, at, extra) =>
+  ({ fd: values[at]!, path: decodeName(extra, encoding) }) as Temp<string> | Temp<Buffer>;
 
 /** Result of statfs, with the field names of Node's fs.StatFs. */
 export class StatFs {
@@ -87,8 +137,6 @@ const toNumber: Convert<number> = (result) => result;
 const toStats: Convert<Stats> = (_r, values, at) => new Stats(values, at);
 const toBigIntStats: Convert<BigIntStats> = (_r, values, at) => new BigIntStats(values, at);
 const toStatFs: Convert<StatFs> = (_r, values, at) => new StatFs(values, at);
-const toString: Convert<string> = (_r, _v, _at, extra) => extra as string;
-const toTemp: Convert<{ fd: number; path: string }> = (_r, values, at, extra) => ({ fd: values[at]!, path: extra as string });
 
 // --- argument checks ---
 
@@ -368,8 +416,8 @@ export const [lstat, lstatSync] = statOp<PathLike>('lstat', pathTarget);
 export const [statfs, statfsSync] = targetOp<PathLike, StatFs>('statfs', pathTarget, toStatFs);
 export const [unlink, unlinkSync] = targetOp<PathLike, void>('unlink', pathTarget, toVoid);
 export const [rmdir, rmdirSync] = targetOp<PathLike, void>('rmdir', pathTarget, toVoid);
-export const [readlink, readlinkSync] = targetOp<PathLike, string>('readlink', pathTarget, toString);
-export const [realpath, realpathSync] = targetOp<PathLike, string>('realpath', pathTarget, toString);
+export const [readlink, readlinkSync] = nameOp<PathLike, string, Buffer>('readlink', pathTarget, toName);
+export const [realpath, realpathSync] = nameOp<PathLike, string, Buffer>('realpath', pathTarget, toName);
 
 function withSuffix(prefix: PathLike): string | Uint8Array {
   const p = toPath(prefix, 'prefix');
@@ -377,23 +425,30 @@ function withSuffix(prefix: PathLike): string | Uint8Array {
 }
 
 /** Makes a unique directory named `prefix` + 6 random characters (as Node's mkdtemp); its path. */
-export const [mkdtemp, mkdtempSync] = targetOp<PathLike, string>('mkdtemp', prefixTarget, toString);
+export const [mkdtemp, mkdtempSync] = nameOp<PathLike, string, Buffer>('mkdtemp', prefixTarget, toName);
 /** Makes and opens a unique file named `prefix` + 6 random characters: `{ fd, path }`. */
-export const [mkstemp, mkstempSync] = targetOp<PathLike, { fd: number; path: string }>('mkstemp', prefixTarget, toTemp);
+export const [mkstemp, mkstempSync] = nameOp<PathLike, Temp<string>, Temp<Buffer>>('mkstemp', prefixTarget, toTemp);
 
-/** The entries of a directory (without '.' and '..'), with their types. */
+/**
+ * The entries of a directory (without '.' and '..'), with their types; names as `encoding` asks
+ * (UTF-8 strings by default, `'buffer'` for the bytes as they are).
+ */
 export const scandir = ((path: PathLike, a?: unknown, b?: unknown) => {
   const p = toPath(path);
-  splitTail(a, b);
-  return submit(ops.scandir, 'scandir', direntsOf(p), p, undefined, undefined, p);
-}) as AsyncForm<[path: PathLike], Dirent[]>;
-export function scandirSync(path: PathLike): Dirent[] {
+  if (typeof a === 'string') splitTail({ encoding: a }, b);
+  else splitTail(a, b);
+  const encoding = nameEncodingOf(tailOptions);
+  return submit(ops.scandir, 'scandir', direntsOf(p, encoding), p, undefined, undefined, p, encoding !== undefined);
+}) as NameForm<PathLike, Dirent[], Array<Dirent<Buffer>>>;
+export const scandirSync = ((path: PathLike, options?: unknown) => {
   const p = toPath(path);
-  return runSync(ops.scandir, 'scandir', direntsOf(p), p, undefined, p);
-}
+  if (options !== undefined && options !== null && typeof options !== 'string') validateObject(options, 'options');
+  const encoding = nameEncodingOf(options);
+  return runSync(ops.scandir, 'scandir', direntsOf(p, encoding), p, undefined, p, encoding !== undefined);
+}) as NameSyncForm<PathLike, Dirent[], Array<Dirent<Buffer>>>;
 
-function direntsOf(path: string | Uint8Array): Convert<Dirent[]> {
-  return (_r, _v, _at, extra) => direntsFrom(extra as Array<string | number>, shown(path));
+function direntsOf(path: string | Uint8Array, encoding: NameEncoding | undefined): Convert<Dirent[]> {
+  return (_r, _v, _at, extra) => direntsFrom(extra as Array<string | Buffer | number>, shown(path), encoding) as Dirent[];
 }
 
 // --- one fd ---
@@ -792,7 +847,7 @@ export function sendfileSync(outFd: number, inFd: number, inOffset: number, leng
 
 // --- directories ---
 
-export interface OpendirOptions extends FsOptions {
+export interface OpendirOptions extends NameOptions {
   /** How many entries each read from the kernel returns at most (default 32, as Node's). */
   bufferSize?: number;
 }
@@ -811,30 +866,35 @@ export const opendir = ((path: PathLike, a?: unknown, b?: unknown) => {
   const size = bufferSizeOf(a);
   splitTail(a, b);
   const loop = loopOf(tailOptions);
-  const toDir: Convert<Dir> = (id) => new Dir(id, shown(p), loop);
+  const encoding = nameEncodingOf(tailOptions);
+  const toDir: Convert<Dir> = (id) => new Dir(id, shown(p), loop, encoding);
   return submit(ops.opendir, 'opendir', toDir, p, undefined, undefined, p, size);
 }) as AsyncForm<[path: PathLike], Dir> & {
+  (path: PathLike, options: OpendirOptions & { encoding: 'buffer' }, cb: FsCallback<Dir<Buffer>>): FsRequest<Dir<Buffer>>;
+  (path: PathLike, options: OpendirOptions & { encoding: 'buffer' }): Promise<Dir<Buffer>>;
   (path: PathLike, options: OpendirOptions, cb: FsCallback<Dir>): FsRequest<Dir>;
   (path: PathLike, options?: OpendirOptions): Promise<Dir>;
 };
-export function opendirSync(path: PathLike, options?: OpendirOptions): Dir {
+export function opendirSync(path: PathLike, options: OpendirOptions & { encoding: 'buffer' }): Dir<Buffer>;
+export function opendirSync(path: PathLike, options?: OpendirOptions): Dir;
+export function opendirSync(path: PathLike, options?: OpendirOptions): Dir | Dir<Buffer> {
   const p = toPath(path);
   const size = bufferSizeOf(options);
   const loop = loopOf(options);
-  return runSync(ops.opendir, 'opendir', (id) => new Dir(id, shown(p), loop), p, undefined, p, size);
+  const encoding = nameEncodingOf(options);
+  return runSync(ops.opendir, 'opendir', (id) => new Dir<string | Buffer>(id, shown(p), loop, encoding) as Dir | Dir<Buffer>, p, undefined, p, size);
 }
 
 // The Dir class starts its readdir / closedir requests through these (dir.ts cannot import this
 // module: it is imported by it).
 Dir.configure({
-  read(dir: Dir, id: number, options: FsOptions | undefined, callback: FsCallback<Dirent[]> | undefined) {
+  read(dir: Dir, id: number, encoding: NameEncoding | undefined, options: FsOptions | undefined, callback: FsCallback<Dirent[]> | undefined) {
     tailOptions = options;
     tailCallback = callback as FsCallback<never> | undefined;
-    const convert: Convert<Dirent[]> = (_r, _v, _at, extra) => direntsFrom(extra as Array<string | number>, dir.path);
-    return submit(ops.readdir, 'readdir', convert, undefined, undefined, undefined, id);
+    return submit(ops.readdir, 'readdir', direntsOf(dir.path, encoding), undefined, undefined, undefined, id, encoding !== undefined);
   },
-  readSync(dir: Dir, id: number) {
-    return runSync(ops.readdir, 'readdir', (_r, _v, _at, extra) => direntsFrom(extra as Array<string | number>, dir.path), undefined, undefined, id);
+  readSync(dir: Dir, id: number, encoding: NameEncoding | undefined) {
+    return runSync(ops.readdir, 'readdir', direntsOf(dir.path, encoding), undefined, undefined, id, encoding !== undefined);
   },
   close(id: number, options: FsOptions | undefined, callback: FsCallback<void> | undefined) {
     tailOptions = options;

@@ -139,7 +139,8 @@ export interface NativeUDP extends NativeHandle {
 
 /** UDP methods the TS layer replaces. startRecv/startRecvBatch receive into the slab, or into
  * `buffer`; datagrams come through the 'recv' / 'recvBatch' callbacks; each send's completion
- * through the 'send' callback. */
+ * through the 'send' callback. send is zero-copy and keeps no reference to `data`: the caller
+ * keeps it alive until that send's callback (the TS layer's FIFO does). */
 export interface NativeUDPReplaced {
   bind(address: string, port: number, reuseAddr?: boolean, ipv6Only?: boolean, reusePort?: boolean): void;
   connect(address: string, port: number): void;
@@ -220,7 +221,8 @@ export function nativeMethods<R>(cls: NativeClass<object, never[], R>): R {
 
 /** Stream methods the TS layer replaces (it adds callbacks, promises and string handling).
  * startRead reads into the slab, or into `buffer`; completions come through the 'read' callback.
- * write returns 0 when everything went out at once, 1 when queued (a 'write' callback follows). */
+ * write returns 0 when everything went out at once, 1 when queued (a 'write' callback follows);
+ * a queued write's `data` is not copied nor referenced: the caller keeps it until that callback. */
 export interface NativeStreamReplaced {
   startRead(buffer?: Uint8Array): void;
   write(data: Uint8Array | Uint8Array[], sendHandle?: NativeStream): number;

@@ -795,6 +795,23 @@ describe('raw binding: fast-check sweep in child processes', () => {
       });
     }
 
+    if (group === 'Process') {
+      it('Process: Process.kill(pid, signum) only ever reaches the child the sweep spawned for it', () => {
+        // Any other pid is someone else's process; 0 and -1 are the runner's process group and every
+        // process on the machine (a sweep's SIGINT through kill(0) once ended a CI run).
+        const run = sweep(group);
+        const own = (run.summary as (SweepSummary & { killTargetPid?: number | null }) | undefined)?.killTargetPid;
+        const allowed = new Set([2 ** 31 - 1, -(2 ** 31 - 1), ...(typeof own === 'number' ? [own, -own] : [])]);
+        const calls = run.stderr.split('\n').filter((l) => / Process\.kill this=/.test(l));
+        expect(calls.length, context(run)).toBeGreaterThan(0);
+        const reaching = calls.filter((l) => {
+          const m = /args=\((-?\d+), (\d+)[,)]/.exec(l);
+          return m !== null && Math.abs(Number(m[1])) <= 2 ** 31 - 1 && Number(m[2]) <= 64 && !allowed.has(Number(m[1]));
+        });
+        expect(reaching).toEqual([]);
+      });
+    }
+
     it(`${group}: every call succeeds or throws an Error with a string code`, () => {
       const run = sweep(group);
       const summary = run.summary;

@@ -62,23 +62,25 @@ type NameSyncForm<Arg, T, B> = {
 };
 
 /**
- * An op whose result holds a name: as targetOp, with the options' encoding. `convert(encoding)`
- * makes the result from native's (a string, or a Buffer when an encoding was asked for).
+ * An op whose result holds a name: as targetOp, with the options' encoding. `convert(encoding,
+ * target)` makes the result from native's (a string, or a Buffer when an encoding was asked for).
  */
-function nameOp<Arg, T, B>(name: FsOpName, target: (value: unknown) => Target, convert: (encoding: NameEncoding | undefined) => Convert<T | B>) {
+function nameOp<Arg, T, B>(
+  name: FsOpName, target: (value: unknown) => Target, convert: (encoding: NameEncoding | undefined, target: Target) => Convert<T | B>,
+) {
   const op = opCode(name);
   const async = ((t: Arg, a?: unknown, b?: unknown) => {
     const p = target(t);
     if (typeof a === 'string') splitTail({ encoding: a }, b);
     else splitTail(a, b);
     const encoding = nameEncodingOf(tailOptions);
-    return submit(op, name, convert(encoding), shownPath(p), undefined, undefined, p, encoding !== undefined);
+    return submit(op, name, convert(encoding, p), shownPath(p), undefined, undefined, p, encoding !== undefined);
   }) as NameForm<Arg, T, B>;
   const sync = ((t: Arg, options?: unknown) => {
     const p = target(t);
     if (options !== undefined && options !== null && typeof options !== 'string') validateObject(options, 'options');
     const encoding = nameEncodingOf(options);
-    return runSync(op, name, convert(encoding), shownPath(p), undefined, p, encoding !== undefined);
+    return runSync(op, name, convert(encoding, p), shownPath(p), undefined, p, encoding !== undefined);
   }) as NameSyncForm<Arg, T, B>;
   return [async, sync] as const;
 }
@@ -433,19 +435,9 @@ export const [mkstemp, mkstempSync] = nameOp<PathLike, Temp<string>, Temp<Buffer
  * The entries of a directory (without '.' and '..'), with their types; names as `encoding` asks
  * (UTF-8 strings by default, `'buffer'` for the bytes as they are).
  */
-export const scandir = ((path: PathLike, a?: unknown, b?: unknown) => {
-  const p = toPath(path);
-  if (typeof a === 'string') splitTail({ encoding: a }, b);
-  else splitTail(a, b);
-  const encoding = nameEncodingOf(tailOptions);
-  return submit(ops.scandir, 'scandir', direntsOf(p, encoding), p, undefined, undefined, p, encoding !== undefined);
-}) as NameForm<PathLike, Dirent[], Array<Dirent<Buffer>>>;
-export const scandirSync = ((path: PathLike, options?: unknown) => {
-  const p = toPath(path);
-  if (options !== undefined && options !== null && typeof options !== 'string') validateObject(options, 'options');
-  const encoding = nameEncodingOf(options);
-  return runSync(ops.scandir, 'scandir', direntsOf(p, encoding), p, undefined, p, encoding !== undefined);
-}) as NameSyncForm<PathLike, Dirent[], Array<Dirent<Buffer>>>;
+export const [scandir, scandirSync] = nameOp<PathLike, Dirent[], Array<Dirent<Buffer>>>('scandir', pathTarget, (encoding, p) =>
+  direntsOf(p as string | Uint8Array, encoding),
+);
 
 function direntsOf(path: string | Uint8Array, encoding: NameEncoding | undefined): Convert<Dirent[]> {
   return (_r, _v, _at, extra) => direntsFrom(extra as Array<string | Buffer | number>, shown(path), encoding) as Dirent[];

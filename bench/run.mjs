@@ -28,11 +28,14 @@ const udpC = buildReference('udp');
 const pingpongC = buildReference('tcp_pingpong');
 const pumpC = buildReference('tcp_pump');
 const fsC = buildReference('fs');
+const spawnCatC = buildReference('spawn_cat');
 // A reference row: the built binary with these arguments, or why it was skipped.
 const withArgs = (reference, ...args) => (reference.binary ? { ...reference, args } : reference);
 const sinkPath = path.join(here, 'workloads', 'sink.mjs');
 // The read benchmark's file (made by bench/workloads/fs.mjs on its first run, before the C one runs).
 const bigFilePath = path.join(os.tmpdir(), 'uvkit-bench-256m.bin');
+// The child-stdout benchmark's file (made by bench/workloads/spawn.mjs on its first run).
+const catFilePath = path.join(os.tmpdir(), 'uvkit-bench-cat-256M');
 
 // ratio > 1 means uvkit is better (faster, more per second, or less memory for lowerIsBetter rows).
 const workloads = [
@@ -145,12 +148,14 @@ const workloads = [
     unit: 'MB/s',
     uvkit: ['workloads/spawn.mjs', '--impl', 'uvkit', '--mode', 'cat'],
     node: ['workloads/spawn.mjs', '--impl', 'node', '--mode', 'cat'],
+    c: withArgs(spawnCatC, catFilePath),
   },
   {
     name: 'Child stdout throughput, startRead({ buffer }) of 256 KiB (cat of 4 x 256 MiB)',
     unit: 'MB/s',
     uvkit: ['workloads/spawn.mjs', '--impl', 'uvkit', '--mode', 'cat', '--buffer', '256'],
     node: ['workloads/spawn.mjs', '--impl', 'node', '--mode', 'cat'],
+    c: withArgs(spawnCatC, catFilePath),
   },
   {
     name: 'Spawn+exit of /bin/true, sequential, parent holding 1 GiB of touched Buffers',

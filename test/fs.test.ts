@@ -24,6 +24,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { binding } from '../src/ts/binding.js';
+import { slotCount } from '../src/ts/fs_queue.js';
 import { errors, fs, FsRequest, Loop, Stats, UVError } from '../src/ts/index.js';
 import { capture, codeOrNull, NO_THROW, thrown, tick, within } from './helpers/assert.js';
 import { resultOf, runNode } from './helpers/child.js';
@@ -813,6 +814,42 @@ describe('GC', () => {
         await tick();
       }
       expect([...collected].sort()).toEqual(['read', 'written']);
+    } finally {
+      nfs.closeSync(fd);
+    }
+  });
+
+  it('a private loop collected with requests in flight takes their callbacks and buffers with it; their slots come back', async () => {
+    const content = Buffer.alloc(1 << 16, 7);
+    nfs.writeFileSync(at('data'), content);
+    const fd = nfs.openSync(at('data'), 'r');
+    const slotsBefore = slotCount();
+    try {
+      for (let round = 0; round < 8; round++) {
+        let collected = 0;
+        const counting = new FinalizationRegistry<string>(() => void collected++);
+        (() => {
+          const loop = new Loop(); // never run: its requests can never complete
+          counting.register(loop, 'loop');
+          for (let i = 0; i < 8; i++) {
+            const held = { bytes: new Uint8Array(1 << 10) };
+            counting.register(held, 'callback');
+            fs.stat(dir, { loop }, () => void held.bytes.fill(1));
+            const buffer = Buffer.alloc(1 << 16); // only the request refers to it
+            counting.register(buffer, 'buffer');
+            fs.read(fd, buffer, 0, buffer.length, 0, { loop }, () => {});
+          }
+        })();
+        for (let i = 0; i < 100 && collected < 17; i++) {
+          collect();
+          await tick();
+        }
+        expect(collected, `round ${round}: the loop, 8 callbacks' captures and 8 read buffers`).toBe(17);
+        // Requests on Node's loop take slots again: the dropped ones are handed back, not new ones.
+        await Promise.all(Array.from({ length: 16 }, () => fs.stat(dir)));
+      }
+      expect(inFlight()).toBe(0);
+      expect(slotCount() - slotsBefore).toBeLessThanOrEqual(32);
     } finally {
       nfs.closeSync(fd);
     }

@@ -506,6 +506,17 @@ Napi::Value FsInit(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// fsTakeDropped(): the slots whose results were dropped since the last call (FsState::dropped_slots).
+Napi::Value FsTakeDropped(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  AddonState* state = AddonState::Get(env);
+  std::vector<uint32_t> slots;
+  if (state->fs != nullptr) slots.swap(state->fs->dropped_slots);
+  Napi::Array list = Napi::Array::New(env, slots.size());
+  for (uint32_t i = 0; i < slots.size(); ++i) list.Set(i, Napi::Number::New(env, slots[i]));
+  return list;
+}
+
 Napi::Value MakeString(napi_env env, const char* text) {
   return Napi::String::New(env, text != nullptr ? text : "");
 }
@@ -595,6 +606,7 @@ void FsDrop(FsState* fs, FsReq& r) {
     uv_fs_close(nullptr, &close_req, static_cast<uv_file>(r.uv.result), nullptr);
     uv_fs_req_cleanup(&close_req);
   }
+  fs->dropped_slots.push_back(r.slot);
   FsRelease(fs, r);
 }
 
@@ -671,6 +683,7 @@ void InitFs(Napi::Env env, Napi::Object exports) {
   exports.Set("fsCall", Napi::Function::New(env, FsCall, "fsCall"));
   exports.Set("fsCancel", Napi::Function::New(env, FsCancel, "fsCancel"));
   exports.Set("fsInit", Napi::Function::New(env, FsInit, "fsInit"));
+  exports.Set("fsTakeDropped", Napi::Function::New(env, FsTakeDropped, "fsTakeDropped"));
   Napi::Object ops = Napi::Object::New(env);
   for (size_t i = 0; i < static_cast<size_t>(FsOp::kCount); ++i) ops.Set(kFsOpNames[i], Napi::Number::New(env, static_cast<double>(i)));
   exports.Set("fsOps", ops);

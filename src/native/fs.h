@@ -2,7 +2,7 @@
 //
 // Requests live in a per-environment pool of numbered slots; the TS layer chooses the slot (it
 // keeps the free list and the JS side of each request), so starting a request allocates nothing
-// native. Completions are collected per loop and handed to JS once per loop iteration (fs_queue.h):
+// native. A slot whose result is dropped (its loop was collected) is handed back on request. Completions are collected per loop and handed to JS once per loop iteration (fs_queue.h):
 // one crossing for a whole burst of finished requests, with numbers written into a Float64Array.
 #pragma once
 
@@ -57,6 +57,9 @@ struct FsState {
   Napi::Reference<Napi::Float64Array> sync_values;  // numeric results of sync calls
   int64_t in_flight = 0;  // async requests libuv has not called back yet (env teardown waits)
   int64_t open_queues = 0;
+  // Slots of requests whose result never reached JS (their loop was collected): the TS layer,
+  // which keeps the free list, takes them back through fsTakeDropped.
+  std::vector<uint32_t> dropped_slots;
 
   int32_t AddDir(uv_dir_t* dir, size_t entries);
   FsDir* Dir(int32_t id);

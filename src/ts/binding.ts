@@ -294,6 +294,8 @@ export interface NativeBinding {
   /** True when libuv took the request in `slot` back (it then completes with ECANCELED). */
   fsCancel(slot: number): boolean;
   fsInit(values: Float64Array): void;
+  /** The slots of requests whose results were dropped (their loop was collected) since the last call. */
+  fsTakeDropped(): number[];
   fsOps: Readonly<Record<FsOpName, number>>;
   /** Doubles per fs completion record (slot, result, then the values: src/native/fs.h). */
   fsRecordStride: number;

@@ -23,11 +23,36 @@ export type FsCallback<T> = (err: UVError | null, value?: T) => void;
 export const syncValues = new Float64Array(RECORD_STRIDE);
 binding.fsInit(syncValues);
 
-const pending: Array<FsRequest<unknown> | undefined> = [];
+// The requests in flight, by slot, in an array of their loop's: a private loop collected with
+// requests in flight (nothing can run it any more) takes them along, with their callbacks and
+// buffers. Native code drops those requests and hands their slots back (fsTakeDropped), which is
+// asked for when the free list runs out.
+const kPending: unique symbol = Symbol('uvkit.fsPending');
+type LoopWithPending = Loop & { [kPending]?: Array<FsRequest<unknown> | undefined> };
+const inUse: boolean[] = []; // by slot: handed out by this module and not back yet
 const freeSlots: number[] = [];
 
 function takeSlot(): number {
-  return freeSlots.length > 0 ? freeSlots.pop()! : pending.length;
+  if (freeSlots.length === 0) takeDroppedSlots();
+  return freeSlots.length > 0 ? freeSlots.pop()! : inUse.length;
+}
+
+function takeDroppedSlots(): void {
+  for (const slot of binding.fsTakeDropped()) {
+    // Only slots handed out here (one of a request started through the raw binding is not ours).
+    if (inUse[slot] !== true) continue;
+    inUse[slot] = false;
+    freeSlots.push(slot);
+  }
+}
+
+/** @internal For tests: how many slots this module has numbered (the highest handed out + 1). */
+export function slotCount(): number {
+  return inUse.length;
+}
+
+function pendingOf(loop: Loop): Array<FsRequest<unknown> | undefined> {
+  return ((loop as LoopWithPending)[kPending] ??= []);
 }
 
 /**
@@ -69,16 +94,17 @@ export class FsRequest<T = unknown> {
     try {
       status = binding.fsCall(op, slot, loop, a, b, c, d, e) as number;
     } catch (error) {
-      if (slot < pending.length) freeSlots.push(slot); // nothing started: the slot stays free
+      if (slot < inUse.length) freeSlots.push(slot); // nothing started: the slot stays free
       throw error;
     }
     if (status < 0) {
-      if (slot < pending.length) freeSlots.push(slot);
+      if (slot < inUse.length) freeSlots.push(slot);
       callSoon(loop, () => this.complete(status, syncValues, 0, undefined));
       return;
     }
     this.#slot = slot;
-    pending[slot] = this as FsRequest<unknown>;
+    inUse[slot] = true;
+    pendingOf(loop)[slot] = this as FsRequest<unknown>;
   }
 
   /** @internal */
@@ -117,14 +143,16 @@ export class FsRequest<T = unknown> {
 // or 'uncaughtException'), none is lost.
 binding.setCallback('fsDone', function (this: Loop, count: number, records: Float64Array, extras: unknown[] | undefined) {
   let errors: unknown[] | undefined;
+  const pending = (this as LoopWithPending)[kPending];
   for (let i = 0; i < count; i++) {
     const at = i * RECORD_STRIDE;
     const slot = records[at]!;
-    const request = pending[slot];
+    const request = pending?.[slot];
     // A slot this module did not hand out (a request started through the raw binding) is not
-    // added to the free list: it could be handed out twice, or grow `pending` to its number.
+    // added to the free list: it could be handed out twice, or grow `inUse` to its number.
     if (request === undefined) continue;
-    pending[slot] = undefined;
+    pending![slot] = undefined;
+    inUse[slot] = false;
     freeSlots.push(slot);
     try {
       request.complete(records[at + 1]!, records, at + 2, extras?.[i]);

@@ -52,7 +52,12 @@ export function slotCount(): number {
 }
 
 function pendingOf(loop: Loop): Array<FsRequest<unknown> | undefined> {
-  return ((loop as LoopWithPending)[kPending] ??= []);
+  let pending = (loop as LoopWithPending)[kPending];
+  if (pending === undefined) {
+    pending = [];
+    Object.defineProperty(loop, kPending, { value: pending }); // not enumerable: not in inspect(loop)
+  }
+  return pending;
 }
 
 /**

@@ -582,6 +582,22 @@ describe('Pipe.open(fd)', () => {
     await pipe.close();
   });
 
+  it('open() of an fd another open handle has, on another loop: EEXIST naming the fd (libuv checks only its own loop)', async () => {
+    const owner = new Pipe();
+    owner.bind(`\0uvkit-pipe-owned-${process.pid}-${++counter}`);
+    const loop = new Loop();
+    const adopter = new Pipe(loop);
+    const error = expectUVError(() => adopter.open(owner.fileno()), 'EEXIST', 'uv_pipe_open');
+    expect(error.message).toContain(`fd ${owner.fileno()} belongs to another open handle`);
+    // On the owner's own loop libuv's check answers first, with the same code.
+    const sameLoop = new Pipe();
+    expectUVError(() => sameLoop.open(owner.fileno()), 'EEXIST', 'uv_pipe_open');
+    adopter.close();
+    runToEnd(loop);
+    loop.close();
+    await Promise.all([sameLoop.close(), owner.close()]);
+  });
+
   it('open() of an fd that is not open: UVError EBADF (uv_pipe_open)', async () => {
     const pipe = new Pipe();
     expectUVError(() => pipe.open(999_999), 'EBADF', 'uv_pipe_open');

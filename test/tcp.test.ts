@@ -1602,6 +1602,44 @@ describe('TCP: bad input to every method (thrown synchronously, nothing done)', 
     await tcp.close();
   });
 
+  it("open() of an fd another open handle has (of any loop, Node's net included): EEXIST naming the fd; the owner keeps serving", async () => {
+    const owner = new TCP();
+    owner.bind({ address: '127.0.0.1', port: 0 });
+    const accepted: string[] = [];
+    owner.listen((err) => accepted.push(codeOrNull(err) ?? 'connection'));
+    const loop = new Loop();
+    for (const target of [new TCP(), new TCP(loop)]) {
+      const error = expectUVError(() => target.open(owner.fileno()), 'EEXIST', 'uv_tcp_open');
+      expect(error.message).toContain(`fd ${owner.fileno()} belongs to another open handle`);
+      expectUntouched(target);
+      target.close();
+    }
+    // A socket of Node's own (a net.Server on Node's loop) is refused the same way.
+    const net = await import('node:net');
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const nodeFd = (server as unknown as { _handle: { fd: number } })._handle.fd;
+    const adopter = new TCP(loop);
+    expectUVError(() => adopter.open(nodeFd), 'EEXIST', 'uv_tcp_open');
+    adopter.close();
+    await new Promise((resolve) => server.close(resolve));
+    // The owner still accepts.
+    const { port } = owner.getsockname() as { port: number };
+    const socket = net.connect(port, '127.0.0.1');
+    await within(
+      new Promise<void>((resolve) => {
+        const check = setInterval(() => accepted.length > 0 && (clearInterval(check), resolve()), 5);
+      }),
+      5000,
+      'accept',
+    );
+    socket.destroy();
+    expect(accepted[0]).toBe('connection');
+    await owner.close();
+    runToEnd(loop);
+    loop.close();
+  });
+
   it('sendBufferSize / recvBufferSize setters: wrong types and ranges', async () => {
     const pair = await connectPair();
     const target = pair.client as unknown as { sendBufferSize: unknown; recvBufferSize: unknown };

@@ -204,6 +204,26 @@ describe('TTY on a pty master (this process)', () => {
     loop.close();
   });
 
+  it('an fd another open handle has is refused (EEXIST naming the fd), on its loop and on another: two owners would close it under each other and libuv would abort', async () => {
+    const fd = ptmx();
+    const owner = new TTY(fd, true);
+    const loop = new Loop();
+    const handlesBefore = liveHandles();
+    for (const target of [undefined, loop]) {
+      const error = expectUVError(() => new TTY(target, fd, true), 'EEXIST', 'uv_tty_init');
+      expect(error.message).toContain(`fd ${fd} belongs to another open handle`);
+    }
+    expect(liveHandles()).toBe(handlesBefore);
+    // The owner still reads and writes its fd; once it is closed the fd may be taken again.
+    owner.startRead(() => {});
+    await tick();
+    await new Promise<void>((resolve, reject) => owner.write('still mine', (err) => (err ? reject(err) : resolve())));
+    await owner.close();
+    const again = new TTY(loop, ptmx());
+    again.close();
+    loop.close();
+  });
+
   it('new TTY(loop, fd, readable) and new TTY(undefined, fd) forms', async () => {
     const loop = new Loop();
     const a = new TTY(loop, ptmx(), true);

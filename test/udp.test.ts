@@ -1852,19 +1852,23 @@ describe('UDP: bad input to every method (thrown synchronously, nothing done)', 
   });
 
   it('open() of a real UDP socket (in a child process): it binds, sends and receives; bind to a foreign address is EADDRNOTAVAIL', async () => {
-    // The socket comes from another UDP handle of the child (on a private loop it never runs):
-    // two owners of one fd, so the child exits without closing the first.
+    // The socket is this process's (a UDP handle never bound), inherited by the child as fd 3: the
+    // child's copy has no other owner there. A second handle of the child, on another loop, is
+    // refused it (EEXIST: two owners would close it under each other).
+    const holder = new UDP(undefined, { family: 'IPv4' });
     const script = `
       const { UDP, Loop } = await import(${JSON.stringify(`${root}/src/ts/index.ts`)});
-      const holder = new UDP(new Loop(), { family: 'IPv4' });
       const udp = new UDP();
-      udp.open(holder.fileno());
-      const out = { sameFd: udp.fileno() === holder.fileno() };
+      udp.open(3);
+      const out = { sameFd: udp.fileno() === 3 };
+      const other = new UDP(new Loop());
+      try { other.open(3); out.otherLoop = 'adopted'; } catch (e) { out.otherLoop = e.code; }
+      other.close();
       try { udp.bind({ address: '1.2.3.4', port: 0 }); out.foreign = 'bound'; } catch (e) { out.foreign = e.code; }
       udp.bind({ address: '127.0.0.1', port: 0 });
       const addr = udp.getsockname();
       out.name = addr.address;
-      try { udp.open(holder.fileno()); } catch (e) { out.again = e.code; }
+      try { udp.open(3); } catch (e) { out.again = e.code; }
       udp.startRecv((err, data, from) => {
         out.got = data.toString();
         out.fromSelf = from.port === addr.port;
@@ -1873,12 +1877,14 @@ describe('UDP: bad input to every method (thrown synchronously, nothing done)', 
       });
       udp.send('through the adopted socket', addr);
     `;
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root, stdio: ['ignore', 'pipe', 'pipe', holder.fileno()] });
     const result = await collect(child, 20_000);
+    await holder.close();
     expect(result.stderr).toBe('');
     expect({ status: result.status, timedOut: result.timedOut }).toEqual({ status: 0, timedOut: false });
     expect(JSON.parse(result.stdout)).toEqual({
       sameFd: true,
+      otherLoop: 'EEXIST',
       foreign: 'EADDRNOTAVAIL',
       name: V4,
       again: 'EBUSY',

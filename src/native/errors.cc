@@ -33,6 +33,24 @@ void ThrowUVError(Napi::Env env, int err, const char* syscall) {
   napi_throw(env, error);
 }
 
+// The stack was captured with the first message; it is what Node prints for an uncaught error.
+void ThrowUVErrorNoting(Napi::Env env, int err, const char* syscall, const std::string& note) {
+  if (env.IsExceptionPending()) return;
+  Napi::Value error = MakeUVError(env, err, syscall);
+  if (env.IsExceptionPending() || !error.IsObject()) return;
+  Napi::Object object = error.As<Napi::Object>();
+  std::string message = object.Get("message").ToString().Utf8Value();
+  std::string full = message + " (" + note + ")";
+  Napi::Value stack = object.Get("stack");  // read first: V8 formats it on first access
+  object.Set("message", full);
+  if (stack.IsString()) {
+    std::string text = stack.As<Napi::String>().Utf8Value();
+    size_t at = text.find(message);
+    if (at != std::string::npos) object.Set("stack", text.replace(at, message.size(), full));
+  }
+  napi_throw(env, error);
+}
+
 Napi::Error MakeCodedError(Napi::Env env, ErrorKind kind, const char* code, const std::string& message) {
   Napi::Error error = kind == ErrorKind::kTypeError    ? Napi::TypeError::New(env, message)
                       : kind == ErrorKind::kRangeError ? Napi::RangeError::New(env, message)

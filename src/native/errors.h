@@ -10,6 +10,9 @@ namespace uvkit {
 // new errors.UVError(errno, syscall) (a plain Error with the same fields before TS registered it).
 Napi::Value MakeUVError(Napi::Env env, int err, const char* syscall);
 void ThrowUVError(Napi::Env env, int err, const char* syscall);
+// The same with `note` appended to the message in parentheses (and to the stack's first line):
+// for errors whose libuv text alone would not say what to do ("file already exists" for an fd).
+void ThrowUVErrorNoting(Napi::Env env, int err, const char* syscall, const std::string& note);
 
 enum class ErrorKind { kError, kTypeError, kRangeError };
 Napi::Error MakeCodedError(Napi::Env env, ErrorKind kind, const char* code, const std::string& message);

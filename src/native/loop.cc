@@ -1,6 +1,9 @@
 #include "loop.h"
 
+#include <string>
+
 #include "embed.h"
+#include "errors.h"
 #include "features.h"
 #include "fs_queue.h"
 #include "handle.h"
@@ -395,6 +398,41 @@ bool LoopWrap::ThrowQueuedError(napi_env env) {
   }
   napi_throw(env, error);
   return true;
+}
+
+namespace {
+
+struct FdSearch {
+  const uv_handle_t* self;
+  uv_os_fd_t fd;
+  bool found;
+};
+
+void FindFd(uv_handle_t* handle, void* arg) {
+  auto* search = static_cast<FdSearch*>(arg);
+  uv_os_fd_t fd;
+  if (handle == search->self || uv_is_closing(handle)) return;
+  if (uv_fileno(handle, &fd) == 0 && fd == search->fd) search->found = true;
+}
+
+}  // namespace
+
+bool CheckFdFree(Napi::Env env, AddonState* state, const uv_handle_t* self, int64_t fd, const char* syscall) {
+#ifdef _WIN32
+  // A socket there (what uv_fileno gives for TCP, UDP and Pipe); a TTY's CRT fd never matches.
+  FdSearch search{self, reinterpret_cast<uv_os_fd_t>(static_cast<intptr_t>(fd)), false};
+#else
+  FdSearch search{self, static_cast<uv_os_fd_t>(fd), false};
+#endif
+  uv_loop_t* node_loop = nullptr;
+  napi_get_uv_event_loop(env, &node_loop);
+  if (node_loop != nullptr) uv_walk(node_loop, FindFd, &search);
+  for (LoopWrap* loop : state->loops) {
+    if (loop->uv() != nullptr && loop->uv() != node_loop) uv_walk(loop->uv(), FindFd, &search);
+  }
+  if (!search.found) return true;
+  ThrowUVErrorNoting(env, UV_EEXIST, syscall, "fd " + std::to_string(fd) + " belongs to another open handle: close that one first, or pass a dup() of it");
+  return false;
 }
 
 }  // namespace uvkit

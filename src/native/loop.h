@@ -110,4 +110,12 @@ class LoopWrap : public Napi::ObjectWrap<LoopWrap> {
   bool accepting_handles() const { return loop_ != nullptr && !closing_; }
 };
 
+// A handle that takes an fd as its own (new TTY(fd), open(fd)) must not take one that an open
+// handle of this thread already has, on any loop, Node's included: the two would close it under
+// each other, and libuv aborts the process when it next registers the survivor's fd with epoll
+// (EBADF). libuv itself refuses this only within one loop, and not for a TTY. Throws EEXIST
+// (naming the fd) and returns false when a handle other than `self` has `fd` (self's own fd is
+// libuv's EBUSY to report).
+bool CheckFdFree(Napi::Env env, AddonState* state, const uv_handle_t* self, int64_t fd, const char* syscall);
+
 }  // namespace uvkit

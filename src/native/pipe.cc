@@ -120,6 +120,7 @@ Napi::Value PipeWrap::Open(const Napi::CallbackInfo& info) {
                     "fd " + std::to_string(fd) + " is not a pipe, FIFO, socket or terminal (a Pipe cannot watch a regular file)");
     return {};
   }
+  if (err == 0 && !CheckFdFree(env, state_, uv_, fd, "uv_pipe_open")) return {};
   if (err == 0) err = uv_pipe_open(uv(), static_cast<uv_file>(fd));
   if (err != 0) {
     ThrowUVError(env, err, "uv_pipe_open");

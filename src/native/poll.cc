@@ -36,22 +36,9 @@ int InitOnDuplicate(uv_loop_t* loop, PollUv* uv, int fd) {
 #endif
 }
 
-// EEXIST, with a message that names the fd ("file already exists" alone would not say which); the
-// stack, captured with the first message, is what Node prints for an uncaught error.
+// EEXIST, with a message that names the fd ("file already exists" alone would not say which).
 void ThrowAlreadyPolled(Napi::Env env, int64_t fd) {
-  Napi::Value error = MakeUVError(env, UV_EEXIST, "uv_poll_init");
-  if (env.IsExceptionPending() || !error.IsObject()) return;
-  Napi::Object object = error.As<Napi::Object>();
-  std::string message = object.Get("message").ToString().Utf8Value();
-  std::string full = message + " (fd " + std::to_string(fd) + " already has a Poll on this loop: close that one first)";
-  Napi::Value stack = object.Get("stack");  // read first: V8 formats it on first access
-  object.Set("message", full);
-  if (stack.IsString()) {
-    std::string text = stack.As<Napi::String>().Utf8Value();
-    size_t at = text.find(message);
-    if (at != std::string::npos) object.Set("stack", text.replace(at, message.size(), full));
-  }
-  napi_throw(env, error);
+  ThrowUVErrorNoting(env, UV_EEXIST, "uv_poll_init", "fd " + std::to_string(fd) + " already has a Poll on this loop: close that one first");
 }
 
 }  // namespace

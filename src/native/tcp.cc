@@ -168,6 +168,7 @@ Napi::Value TCPWrap::Open(const Napi::CallbackInfo& info) {
   if (!ReadInt(info, 0, "fd", 0, INT32_MAX, &fd)) return {};
   if (!CheckOpen(env)) return {};
   int err = CheckTcpSocket(fd);
+  if (err == 0 && !CheckFdFree(env, state_, uv_, fd, "uv_tcp_open")) return {};
   if (err == 0) err = uv_tcp_open(uv(), static_cast<uv_os_sock_t>(fd));
   if (err != 0) {
     ThrowUVError(env, err, "uv_tcp_open");

@@ -54,6 +54,7 @@ TTYWrap::TTYWrap(const Napi::CallbackInfo& info) : HandleWrap(info) {
     ThrowCodedError(env, ErrorKind::kTypeError, "ERR_INVALID_ARG_VALUE", "fd " + std::to_string(fd) + " is not a terminal");
     return;
   }
+  if (loop_ == nullptr || !CheckFdFree(env, state_, nullptr, fd, "uv_tty_init")) return;
   auto init = [fd, readable](uv_loop_t* loop, uv_tty_t* tty) { return uv_tty_init(loop, tty, static_cast<uv_file>(fd), readable ? 1 : 0); };
   if (!InitHandle(env, "uv_tty_init", init)) return;
   napi_type_tag_object(env, info.This(), &kTypeTag);

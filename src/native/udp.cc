@@ -604,6 +604,7 @@ Napi::Value UDPWrap::Open(const Napi::CallbackInfo& info) {
   if (!ReadInt(info, 0, "fd", 0, INT32_MAX, &fd)) return {};
   if (!CheckOpen(env)) return {};
   int err = CheckUdpSocket(fd);
+  if (err == 0 && !CheckFdFree(env, state_, uv_, fd, "uv_udp_open")) return {};
   if (err == 0) err = uv_udp_open(udp(), static_cast<uv_os_sock_t>(fd));
   if (err != 0) {
     ThrowUVError(env, err, "uv_udp_open");

@@ -1606,7 +1606,7 @@ describe('TCP: bad input to every method (thrown synchronously, nothing done)', 
     const owner = new TCP();
     owner.bind({ address: '127.0.0.1', port: 0 });
     const accepted: string[] = [];
-    owner.listen((err) => accepted.push(codeOrNull(err) ?? 'connection'));
+    owner.listen((err) => accepted.push(err === null ? 'connection' : String(codeOrNull(err))));
     const loop = new Loop();
     for (const target of [new TCP(), new TCP(loop)]) {
       const error = expectUVError(() => target.open(owner.fileno()), 'EEXIST', 'uv_tcp_open');

@@ -2,8 +2,9 @@
 //
 // Requests live in a per-environment pool of numbered slots; the TS layer chooses the slot (it
 // keeps the free list and the JS side of each request), so starting a request allocates nothing
-// native. A slot whose result is dropped (its loop was collected) is handed back on request. Completions are collected per loop and handed to JS once per loop iteration (fs_queue.h):
-// one crossing for a whole burst of finished requests, with numbers written into a Float64Array.
+// native. A slot whose result is dropped (its loop was collected) is handed back on request.
+// Completions are collected per loop and handed to JS once per loop iteration (fs_queue.h): one
+// crossing for a whole burst of finished requests, with numbers written into a Float64Array.
 #pragma once
 
 #include <napi.h>

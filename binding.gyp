@@ -30,6 +30,7 @@
         "src/native/timer.cc",
         "src/native/tty.cc",
         "src/native/udp.cc",
+        "src/native/constants.cc",
         "src/native/util.cc",
         "src/native/watchers.cc",
         "src/native/write_data.cc"

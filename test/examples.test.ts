@@ -26,6 +26,17 @@ describe('examples', () => {
     expect(stdout).toContain('loop closed: true');
   });
 
+  it('sysinfo.ts', () => {
+    const { status, stdout, stderr } = runExample('sysinfo.ts');
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+    expect(stdout).toMatch(/^up (\d+d )?\d+h \d+m, load [\d.]+ [\d.]+ [\d.]+$/m);
+    expect(stdout).toMatch(/^CPUs \(\d+ usable\), busy over 500 ms:$/m);
+    expect(stdout).toMatch(/^ {2}cpu0 +[\d.]+%/m);
+    expect(stdout).toContain(`this process: pid `);
+    expect(stdout).toMatch(/^ {2}lo +IPv4 127\.0\.0\.1\/255\.0\.0\.0 \(internal\)/m);
+  });
+
   it('embed.ts', () => {
     const { status, stdout, stderr } = runExample('embed.ts');
     expect(stderr).toBe('');

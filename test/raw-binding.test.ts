@@ -65,6 +65,9 @@ type AnyClass = new (...args: unknown[]) => object;
 const classNames = Object.keys(raw).filter((k) => typeof raw[k] === 'function' && /^[A-Z]/.test(k));
 const functionNames = Object.keys(raw).filter((k) => typeof raw[k] === 'function' && !/^[A-Z]/.test(k));
 const handleClassNames = classNames.filter((k) => k !== 'Loop');
+const namespaceNames = Object.keys(raw).filter(
+  (k) => raw[k] !== null && typeof raw[k] === 'object' && Object.values(raw[k] as object).some((v) => typeof v === 'function'),
+);
 
 function cls(name: string): AnyClass {
   const value = raw[name];
@@ -725,7 +728,7 @@ interface SweepSummary {
   uncoded: Record<string, { count: number; example: string }>;
   uncaught: { coded: number; reported: number; uncoded: string[] };
   callbackCalls: number;
-  discovered: { classes: string[]; functions: string[] };
+  discovered: { classes: string[]; functions: string[]; namespaces: string[] };
   finalCounts: { handles: number; uvHandles: number; loops: number; fsRequests: number } | null;
 }
 
@@ -767,9 +770,11 @@ describe('raw binding: fast-check sweep in child processes', () => {
     expect(run.summary, context(run)).toBeDefined();
     expect([...(run.summary?.discovered.classes ?? [])].sort()).toEqual([...classNames].sort());
     expect([...(run.summary?.discovered.functions ?? [])].sort()).toEqual([...functionNames].sort());
+    expect([...(run.summary?.discovered.namespaces ?? [])].sort()).toEqual([...namespaceNames].sort());
+    expect(namespaceNames).toContain('util');
   });
 
-  for (const group of [...functionNames, ...classNames]) {
+  for (const group of [...functionNames, ...classNames, ...namespaceNames]) {
     it(`${group}: ${SWEEP_CALLS} calls, no crash, clean exit with everything closed`, () => {
       const run = sweep(group);
       expect(run.signal, `killed by a signal\n${context(run)}`).toBeNull();

@@ -18,8 +18,9 @@
 #include "tcp.h"
 #include "tty.h"
 #include "udp.h"
-#include "timer.h"
 #include "util.h"
+#include "timer.h"
+#include "constants.h"
 #include "watchers.h"
 
 namespace uvkit {
@@ -168,6 +169,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("FSPoll", FSPollWrap::Define(env));
   exports.Set("features", FeaturesObject(env));
   InitFs(env, exports);
+  InitConstants(env, exports);
   InitUtil(env, exports);
   return exports;
 }

@@ -1,4 +1,5 @@
-// Error names and messages, error codes, constants (run modes, handle types, signals).
+// System utilities: libuv's uv_os_*, memory, CPU and network-interface queries, the process title,
+// environment and working directory, as the `util` object of the binding.
 #pragma once
 
 #include <napi.h>

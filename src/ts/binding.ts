@@ -191,6 +191,110 @@ export interface NativeFeatures {
   readonly fsEventRecursive: boolean;
 }
 
+/** What util.cpuInfo() returns per CPU (uv_cpu_info). Times are milliseconds. */
+export interface CpuInfo {
+  model: string;
+  /** MHz (0 where the system does not say). */
+  speed: number;
+  times: { user: number; nice: number; sys: number; idle: number; irq: number };
+}
+
+/** One address of a network interface (uv_interface_addresses). */
+export interface InterfaceAddress {
+  name: string;
+  address: string;
+  netmask: string;
+  family: 'IPv4' | 'IPv6';
+  /** The hardware address, 'aa:bb:cc:dd:ee:ff'. */
+  mac: string;
+  /** A loopback (or otherwise not remotely reachable) interface. */
+  internal: boolean;
+  /** IPv6 only. */
+  scopeid?: number;
+}
+
+/** Resource usage of this process (uv_getrusage): CPU times in seconds, the rest as getrusage(2). */
+export interface ResourceUsage {
+  utime: number;
+  stime: number;
+  /** Kilobytes on Linux. */
+  maxrss: number;
+  ixrss: number;
+  idrss: number;
+  isrss: number;
+  minflt: number;
+  majflt: number;
+  nswap: number;
+  inblock: number;
+  oublock: number;
+  msgsnd: number;
+  msgrcv: number;
+  nsignals: number;
+  nvcsw: number;
+  nivcsw: number;
+}
+
+/** A user's account entry (uv_os_get_passwd). uid and gid are -1 and shell null on Windows. */
+export interface Passwd {
+  username: string;
+  uid: number;
+  gid: number;
+  shell: string | null;
+  homedir: string;
+}
+
+/** A group entry (uv_os_get_group). */
+export interface Group {
+  groupname: string;
+  gid: number;
+  members: string[];
+}
+
+/** The system's name (uv_os_uname). */
+export interface Uname {
+  sysname: string;
+  release: string;
+  version: string;
+  machine: string;
+}
+
+/** The raw util functions (src/native/util.cc); src/ts/util.ts checks arguments first. */
+export interface NativeUtil {
+  hrtime(): bigint;
+  uptime(): number;
+  loadavg(): [number, number, number];
+  freeMemory(): number;
+  totalMemory(): number;
+  constrainedMemory(): number;
+  availableMemory(): number;
+  residentSetMemory(): number;
+  availableParallelism(): number;
+  cpuInfo(): CpuInfo[];
+  interfaceAddresses(): InterfaceAddress[];
+  getrusage(): ResourceUsage;
+  guessHandleType(fd: number): number;
+  getProcessTitle(): string;
+  setProcessTitle(title: string): void;
+  getPriority(pid: number): number;
+  setPriority(pid: number, priority: number): void;
+  pid(): number;
+  ppid(): number;
+  exepath(): string;
+  cwd(): string;
+  chdir(path: string): void;
+  homedir(): string;
+  tmpdir(): string;
+  hostname(): string;
+  uname(): Uname;
+  version(): string;
+  getPasswd(uid?: number): Passwd;
+  getGroup(gid: number): Group;
+  getenv(name: string): string | undefined;
+  setenv(name: string, value: string): void;
+  unsetenv(name: string): void;
+  environ(): Record<string, string>;
+}
+
 export interface NativeConstants {
   readonly runMode: { readonly default: number; readonly once: number; readonly nowait: number };
   readonly handleType: Readonly<Record<string, number>>;
@@ -347,6 +451,7 @@ export interface NativeBinding {
   strerror(errno: number): string;
   codes: Readonly<Record<string, number>>;
   constants: NativeConstants;
+  util: NativeUtil;
 }
 
 // --- loading ---

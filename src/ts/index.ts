@@ -43,3 +43,13 @@ export {
   type Datagram,
   type Membership,
 } from './udp.js';
+export {
+  util,
+  type CpuInfo,
+  type Group,
+  type InterfaceAddress,
+  type Passwd,
+  type ResourceUsage,
+  type Uname,
+  type Util,
+} from './util.js';

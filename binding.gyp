@@ -31,6 +31,7 @@
         "src/native/tty.cc",
         "src/native/udp.cc",
         "src/native/constants.cc",
+        "src/native/dns.cc",
         "src/native/util.cc",
         "src/native/watchers.cc",
         "src/native/write_data.cc"

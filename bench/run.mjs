@@ -191,6 +191,12 @@ const workloads = [
     c: withArgs(fsC, 'read', bigFilePath),
   },
   {
+    name: "dns.getaddrinfo of 'localhost', 64 in flight (vs dns.lookup)",
+    unit: 'lookups/s',
+    uvkit: ['workloads/dns.mjs', '--impl', 'uvkit'],
+    node: ['workloads/dns.mjs', '--impl', 'node'],
+  },
+  {
     name: 'Memory per idle reading connection (1,000; JS heap + RSS)',
     unit: 'bytes (lower is better)',
     lowerIsBetter: true,

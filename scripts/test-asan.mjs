@@ -27,6 +27,8 @@ const shortTier = [
   'test/poll.test.ts',
   'test/fs-event.test.ts',
   'test/fs-poll.test.ts',
+  'test/dns.test.ts',
+  'test/util.test.ts',
   'test/bad-input.test.ts',
   'test/gc.test.ts',
   'test/raw-binding.test.ts',

@@ -21,6 +21,7 @@
 #include "util.h"
 #include "timer.h"
 #include "constants.h"
+#include "dns.h"
 #include "watchers.h"
 
 namespace uvkit {
@@ -33,6 +34,7 @@ AddonState* AddonState::Get(napi_env env) {
 
 AddonState::~AddonState() {
   DeleteFsState(fs);
+  DeleteDnsState(dns);
   std::vector<HandleBase*> list;
   list.swap(orphans);
   for (HandleBase* orphan : list) {
@@ -74,6 +76,7 @@ void AddonState::OnEnvCleanup(napi_async_cleanup_hook_handle, void* arg) {
 void AddonState::MaybeFinishTeardown() {
   if (!exiting || live_uv_handles != 0 || cleanup_hook == nullptr) return;
   if (fs != nullptr && fs->in_flight != 0) return;  // libuv still owns requests of ours
+  if (DnsInFlight(this) != 0) return;
   napi_async_cleanup_hook_handle hook = cleanup_hook;
   cleanup_hook = nullptr;
   napi_remove_async_cleanup_hook(hook);  // may free the environment (and this state): return at once
@@ -104,7 +107,7 @@ Napi::Value SetCallback(const Napi::CallbackInfo& info) {
   static const char* const kNames[] = {"close", "timer",    "prepare", "check",   "idle",      "async",
                                        "signal", "read", "write",   "shutdown", "connect", "connection",
                                        "recv",   "recvBatch", "send",    "exit",    "poll",    "fsEvent",
-                                       "fsPoll", "fsDone"};
+                                       "fsPoll", "fsDone", "dnsDone"};
   static_assert(sizeof(kNames) / sizeof(kNames[0]) == static_cast<size_t>(Callback::kCount), "one name per callback");
   Napi::Function fn;
   if (!info[0].IsString()) {
@@ -136,6 +139,7 @@ Napi::Value DebugCounts(const Napi::CallbackInfo& info) {
   int64_t fs_queues = state->fs != nullptr ? state->fs->open_queues * kFsQueueHandles : 0;
   counts.Set("uvHandles", Napi::Number::New(env, static_cast<double>(state->live_uv_handles - reaper - fs_queues)));
   counts.Set("fsRequests", Napi::Number::New(env, static_cast<double>(state->fs != nullptr ? state->fs->in_flight : 0)));
+  counts.Set("dnsRequests", Napi::Number::New(env, static_cast<double>(DnsInFlight(state))));
   counts.Set("loops", Napi::Number::New(env, static_cast<double>(state->loops.size())));
   return counts;
 }
@@ -170,6 +174,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("features", FeaturesObject(env));
   InitFs(env, exports);
   InitConstants(env, exports);
+  InitDns(env, exports);  // after the constants: it adds constants.dns
   InitUtil(env, exports);
   return exports;
 }

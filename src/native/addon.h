@@ -16,6 +16,7 @@ class LoopWrap;
 class HandleBase;
 struct AddonState;
 struct FsState;
+struct DnsState;
 
 // Every uv handle uvkit creates is allocated inside one of these; uv's `data` points at the
 // header, so a libuv callback can always reach the addon state, even after the JS wrapper is gone.
@@ -46,7 +47,7 @@ enum class Callback : int {
   kClose, kTimer, kPrepare, kCheck, kIdle, kAsync, kSignal,
   kRead, kWrite, kShutdown, kConnect, kConnection,
   kRecv, kRecvBatch, kSend, kExit,
-  kPoll, kFsEvent, kFsPoll, kFsDone,
+  kPoll, kFsEvent, kFsPoll, kFsDone, kDnsDone,
   kCount
 };
 
@@ -88,6 +89,7 @@ struct AddonState {
   uv_signal_t* reaper = nullptr;
 
   FsState* fs = nullptr;  // fs requests and open directories (fs.h), made on first use
+  DnsState* dns = nullptr;  // DNS requests in flight (dns.h), made on first use
 
   std::vector<LoopWrap*> loops;  // every loop of this environment that is not closed
   // The Loop object a handle constructor was last given and its loop (weakly held; cleared when

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "dns.h"
 #include "embed.h"
 #include "errors.h"
 #include "features.h"
@@ -134,6 +135,7 @@ void LoopWrap::CloseOpenHandles() {
 void LoopWrap::DetachAllHandles() {
   handles.ForEach([](HandleBase* h) { h->Detach(); });
   DetachFsQueue(this);
+  DetachDnsRequests(this);
 }
 
 void LoopWrap::RunUntilClosed() {
@@ -303,12 +305,16 @@ void LoopWrap::SetOnError(const Napi::CallbackInfo& info, const Napi::Value& val
 }
 
 void LoopWrap::Dispatch(napi_env env, HandleBase* h, napi_value recv, napi_value fn, size_t argc, const napi_value* argv) {
+  napi_async_context context = h != nullptr && !running_from_js_ ? h->AsyncContext(env, recv) : nullptr;
+  DispatchIn(env, context, recv, fn, argc, argv);
+}
+
+void LoopWrap::DispatchIn(napi_env env, napi_async_context context, napi_value recv, napi_value fn, size_t argc, const napi_value* argv) {
   napi_value result;
   if (running_from_js_) {
     if (napi_call_function(env, recv, fn, argc, argv, &result) != napi_ok) HandleRunError(env, recv);
     return;
   }
-  napi_async_context context = h != nullptr ? h->AsyncContext(env, recv) : nullptr;
   if (napi_make_callback(env, context, recv, fn, argc, argv, &result) != napi_ok) HandleUncaught(env, recv, context);
 }
 

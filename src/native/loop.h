@@ -15,6 +15,7 @@ namespace uvkit {
 class HandleBase;
 struct Embedder;
 struct FsQueue;
+struct DnsRequest;
 
 class LoopWrap : public Napi::ObjectWrap<LoopWrap> {
  public:
@@ -37,6 +38,8 @@ class LoopWrap : public Napi::ObjectWrap<LoopWrap> {
   // directly inside run() (errors stop run() and are rethrown by it), through napi_make_callback
   // otherwise (errors go to onError, else to process 'uncaughtException').
   void Dispatch(napi_env env, HandleBase* h, napi_value recv, napi_value fn, size_t argc, const napi_value* argv);
+  // The same for a call that has its own async context (used on Node's loop; may be null).
+  void DispatchIn(napi_env env, napi_async_context context, napi_value recv, napi_value fn, size_t argc, const napi_value* argv);
 
   // After any JS call that may have changed an embedded loop: make Node's loop turn it soon.
   void AfterJsCall();
@@ -47,6 +50,7 @@ class LoopWrap : public Napi::ObjectWrap<LoopWrap> {
 
   IntrusiveList<HandleBase> handles;
   FsQueue* fs_queue = nullptr;  // completions of fs requests on this loop (fs_queue.h)
+  IntrusiveList<DnsRequest> dns_requests;  // started on this loop, not yet called back (dns.h)
   // The fds that have a Poll on this loop (poll.cc): a second Poll for one of them is refused.
   // libuv allows one watcher per fd per loop (two aborted older libuv, pyuv#54; in 1.46, closing
   // one of two Polls made before either started silently unregisters the other).

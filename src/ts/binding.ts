@@ -258,6 +258,42 @@ export interface Uname {
   machine: string;
 }
 
+/** One result of getaddrinfo: an address (as the socket functions take it) and how to use it. */
+export interface AddrInfo extends SocketAddress {
+  /** 'stream', 'dgram' or 'raw' (the platform's number for any other). */
+  socktype: 'stream' | 'dgram' | 'raw' | number;
+  /** The IP protocol number (6 TCP, 17 UDP; 0 where not given). */
+  protocol: number;
+  /** The canonical name of the host: on the first result only, with AI_CANONNAME. */
+  canonname?: string;
+}
+
+/** What getnameinfo returns. */
+export interface NameInfo {
+  hostname: string;
+  service: string;
+}
+
+/**
+ * The raw DNS requests (src/native/dns.cc). Each returns the request's number; the result comes
+ * through the 'dnsDone' callback as (id, status, result | null) with `this` = the loop.
+ */
+export interface NativeDns {
+  /** family 0, 4 or 6; socktype 0 (any), 1 stream, 2 dgram, 3 raw. */
+  getaddrinfo(
+    loop: NativeLoop,
+    host: string | null,
+    service: string | null,
+    family: number,
+    socktype: number,
+    protocol: number,
+    flags: number,
+  ): number;
+  getnameinfo(loop: NativeLoop, address: string, port: number, flags: number): number;
+  /** True when libuv took the request back (its callback then gets EAI_CANCELED). */
+  cancel(id: number): boolean;
+}
+
 /** The raw util functions (src/native/util.cc); src/ts/util.ts checks arguments first. */
 export interface NativeUtil {
   hrtime(): bigint;
@@ -295,12 +331,30 @@ export interface NativeUtil {
   environ(): Record<string, string>;
 }
 
+/** getaddrinfo's AI_* and getnameinfo's NI_* flags (AI_V4MAPPED and AI_ALL where the system has them). */
+export interface NativeDnsConstants {
+  readonly AI_PASSIVE: number;
+  readonly AI_CANONNAME: number;
+  readonly AI_NUMERICHOST: number;
+  readonly AI_NUMERICSERV: number;
+  readonly AI_ADDRCONFIG: number;
+  readonly AI_V4MAPPED?: number;
+  readonly AI_ALL?: number;
+  readonly NI_NOFQDN: number;
+  readonly NI_NUMERICHOST: number;
+  readonly NI_NAMEREQD: number;
+  readonly NI_NUMERICSERV: number;
+  readonly NI_DGRAM: number;
+}
+
 export interface NativeConstants {
   readonly runMode: { readonly default: number; readonly once: number; readonly nowait: number };
   readonly handleType: Readonly<Record<string, number>>;
   readonly signals: Readonly<Record<string, number>>;
   readonly poll: { readonly READABLE: number; readonly WRITABLE: number; readonly DISCONNECT: number; readonly PRIORITIZED: number };
   readonly fsEvent: { readonly RENAME: number; readonly CHANGE: number };
+  /** getaddrinfo's AI_* and getnameinfo's NI_* flags, the platform's numbers. */
+  readonly dns: NativeDnsConstants;
 }
 
 type Ctor<T, A extends unknown[]> = new (...args: A) => T;
@@ -355,7 +409,8 @@ export type CallbackName =
   | 'poll'
   | 'fsEvent'
   | 'fsPoll'
-  | 'fsDone';
+  | 'fsDone'
+  | 'dnsDone';
 
 export type FsOpName =
   | 'open' | 'close' | 'read' | 'write' | 'stat' | 'lstat' | 'fstat' | 'statfs' | 'unlink' | 'mkdir'
@@ -386,7 +441,7 @@ export interface NativeBinding {
   init(options: { UVError: new (errno: number, syscall: string) => Error }): void;
   /** Registers the function native code calls (with `this` = the handle) for one kind of event. */
   setCallback(name: CallbackName, callback: NativeCallback): void;
-  debugCounts(): { handles: number; uvHandles: number; loops: number; fsRequests: number };
+  debugCounts(): { handles: number; uvHandles: number; loops: number; fsRequests: number; dnsRequests: number };
   /**
    * One fs operation (src/native/fs.cc). slot -1 runs it synchronously: the result is a number
    * (negative: a libuv error), or a string / [name, type, ...] list for the operations that make
@@ -452,6 +507,7 @@ export interface NativeBinding {
   codes: Readonly<Record<string, number>>;
   constants: NativeConstants;
   util: NativeUtil;
+  dns: NativeDns;
 }
 
 // --- loading ---

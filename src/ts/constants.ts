@@ -18,6 +18,8 @@ export const constants = Object.freeze({
   poll: Object.freeze({ ...binding.constants.poll }),
   /** FSEvent events (`events` of its callback): RENAME (created, deleted, moved) and CHANGE. */
   fsEvent: Object.freeze({ ...binding.constants.fsEvent }),
+  /** getaddrinfo's AI_* flags and getnameinfo's NI_* flags (this platform's numbers). */
+  dns: Object.freeze({ ...binding.constants.dns }),
   /** Signal names and numbers (os.constants.signals completed by the C library's own table). */
   signals: Object.freeze({ ...osConstants.signals, ...binding.constants.signals }) as Readonly<Record<string, number>>,
 });

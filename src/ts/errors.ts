@@ -11,6 +11,8 @@ export interface UVErrorDetails {
   port?: number | undefined;
   path?: string | undefined;
   dest?: string | undefined;
+  /** The name a DNS lookup was for (getaddrinfo). */
+  hostname?: string | undefined;
 }
 
 /**
@@ -27,6 +29,7 @@ export class UVError extends Error {
   declare port?: number;
   declare path?: string;
   declare dest?: string;
+  declare hostname?: string;
 
   constructor(errno: number, syscall: string, details: UVErrorDetails = {}) {
     const code = binding.errname(errno);
@@ -39,9 +42,11 @@ export class UVError extends Error {
     if (details.port !== undefined) this.port = details.port;
     if (details.path !== undefined) this.path = details.path;
     if (details.dest !== undefined) this.dest = details.dest;
+    if (details.hostname !== undefined) this.hostname = details.hostname;
   }
 
   static #message(errno: number, code: string, syscall: string, d: UVErrorDetails): string {
+    if (d.hostname !== undefined) return `${syscall} ${code} ${d.hostname}`;
     if (d.address !== undefined) {
       const where = d.port !== undefined && d.port > 0 ? `${d.address}:${d.port}` : d.address;
       return `${syscall} ${code} ${where}`;

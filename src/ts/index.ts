@@ -30,6 +30,8 @@ export { FSEvent, type FSEventOptions, type FSEventCallback } from './fs_event.j
 export { FSPoll, type FSPollCallback } from './fs_poll.js';
 export { BigIntStats, Stats } from './stats.js';
 export * as fs from './fs.js';
+export * as dns from './dns.js';
+export type { AddrInfo, AddrInfoHints, DnsCallback, DnsRequest, NameInfo, NameInfoOptions } from './dns.js';
 export { FsRequest, type FsCallback } from './fs_queue.js';
 export { Dir, Dirent } from './dir.js';
 export {

@@ -43,16 +43,18 @@ afterEach(async () => {
     problems.push(`handles still alive after the test: ${JSON.stringify(counts)}`);
   }
 
-  // fs requests libuv has not called back yet (private loops' ones ended with their close()): a
-  // request on Node's loop may still be in the thread pool; give it a moment, then it is a leak
-  // (a callback that never comes, or a thread left blocked).
-  const fsDeadline = Date.now() + 2_000;
-  for (let i = 0; binding.debugCounts().fsRequests > 0 && Date.now() < fsDeadline; i++) {
+  // fs and DNS requests libuv has not called back yet (private loops' ones ended with their
+  // close()): a request on Node's loop may still be in the thread pool; give it a moment, then it
+  // is a leak (a callback that never comes, or a thread left blocked).
+  const requests = (): number => binding.debugCounts().fsRequests + binding.debugCounts().dnsRequests;
+  const requestDeadline = Date.now() + 2_000;
+  for (let i = 0; requests() > 0 && Date.now() < requestDeadline; i++) {
     if (i < 200) await turnNodeLoop();
     else await new Promise((resolve) => setTimeout(resolve, 5));
   }
-  const { fsRequests } = binding.debugCounts();
+  const { fsRequests, dnsRequests } = binding.debugCounts();
   if (fsRequests !== 0) problems.push(`${fsRequests} fs request(s) still in flight after the test`);
+  if (dnsRequests !== 0) problems.push(`${dnsRequests} DNS request(s) still in flight after the test`);
 
   if (problems.length > 0) throw new Error(`leak check failed:\n  ${problems.join('\n  ')}`);
 });

@@ -855,6 +855,56 @@ describe('GC', () => {
     }
   });
 
+  it('a read blocked in a pool thread keeps its buffer while its private loop is collected (child process; heap corruption before)', async () => {
+    // The read waits on a FIFO in a pool thread; the loop, the request and the buffer are dropped
+    // and collected; data arrives later and the kernel writes it into the buffer. Before the
+    // native pin, the buffer's memory was freed by then (malloc aborted: "unsorted double linked
+    // list corrupted").
+    const script = `
+      import { spawn, spawnSync } from 'node:child_process';
+      import * as nfs from 'node:fs';
+      import path from 'node:path';
+      import { setTimeout as sleep } from 'node:timers/promises';
+      import { fs, Loop } from './dist/index.js';
+      import { binding } from './dist/binding.js';
+      const fifo = path.join(${JSON.stringify(dir)}, 'fifo');
+      spawnSync('mkfifo', [fifo]);
+      const fd = nfs.openSync(fifo, nfs.constants.O_RDWR); // reads wait for data
+      const SIZE = 64 * 1024;
+      let ran = 0;
+      const collected = [];
+      const registry = new FinalizationRegistry((what) => collected.push(what));
+      (() => {
+        const loop = new Loop(); // never run
+        const buffer = Buffer.alloc(SIZE);
+        registry.register(loop, 'loop');
+        registry.register(buffer, 'buffer');
+        fs.read(fd, buffer, 0, SIZE, -1, { loop }, () => ran++);
+      })();
+      await sleep(100); // a pool thread is in read() now
+      // The data comes while this thread may be busy collecting: the writer is another process.
+      const writer = spawn('sh', ['-c', 'sleep 1.5; yes x | head -c ' + SIZE + ' > ' + fifo]);
+      const written = new Promise((resolve) => writer.on('exit', resolve));
+      for (let i = 0; i < 5; i++) { globalThis.gc(); await sleep(50); }
+      const probes = Array.from({ length: 64 }, () => Buffer.alloc(SIZE, 0x11)); // would take freed memory
+      await written;
+      for (let i = 0; i < 20 && binding.debugCounts().fsRequests > 0; i++) await sleep(20);
+      for (let i = 0; i < 5; i++) { globalThis.gc(); await sleep(10); }
+      const corrupted = probes.filter((b) => b.some((x) => x !== 0x11)).length;
+      nfs.closeSync(fd);
+      console.log('RESULT ' + JSON.stringify({ ran, collected: collected.sort(), corrupted, counts: binding.debugCounts() }));
+    `;
+    const result = await runNode(['--expose-gc', '--input-type=module', '-e', script]);
+    expect(result.signal, result.stderr).toBeNull();
+    expect(result.status, result.stderr).toBe(0);
+    expect(resultOf(result)).toEqual({
+      ran: 0,
+      collected: ['buffer', 'loop'],
+      corrupted: 0,
+      counts: { handles: 0, uvHandles: 0, fsRequests: 0, dnsRequests: 0, loops: 0 },
+    });
+  });
+
   it('a Dir dropped without close() is closed by its FinalizationRegistry: the fd count comes back down', async () => {
     for (let i = 0; i < 5; i++) nfs.writeFileSync(at(`f${i}`), '');
     const base = openFds();

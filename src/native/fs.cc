@@ -471,6 +471,7 @@ Napi::Value FsCall(const Napi::CallbackInfo& info) {
   r->busy = true;
   r->finished = false;
   r->cancelled = false;
+  if (r->op == FsOp::kRead || r->op == FsOp::kWrite) PinFsBuffers(env, *r, info[4]);
   if (r->dir >= 0) fs->Dir(r->dir)->busy = true;
   ++queue->in_flight;
   ++fs->in_flight;
@@ -608,6 +609,28 @@ void FsDrop(FsState* fs, FsReq& r) {
   }
   fs->dropped_slots.push_back(r.slot);
   FsRelease(fs, r);
+}
+
+void PinFsBuffers(napi_env env, FsReq& r, napi_value buffers) {
+  bool is_array = false;
+  napi_is_array(env, buffers, &is_array);
+  napi_value held = buffers;
+  if (is_array) {  // a copy: the caller may empty or refill its array meanwhile
+    uint32_t n = 0;
+    napi_get_array_length(env, buffers, &n);
+    napi_create_array_with_length(env, n, &held);
+    for (uint32_t k = 0; k < n; ++k) {
+      napi_value view;
+      if (napi_get_element(env, buffers, k, &view) == napi_ok) napi_set_element(env, held, k, view);
+    }
+  }
+  napi_create_reference(env, held, 1, &r.pin);
+}
+
+void UnpinFsBuffers(napi_env env, FsReq& r) {
+  if (r.pin == nullptr) return;
+  napi_delete_reference(env, r.pin);
+  r.pin = nullptr;
 }
 
 void FsRelease(FsState* fs, FsReq& r) {

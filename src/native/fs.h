@@ -42,7 +42,16 @@ struct FsReq {
   int32_t dir = -1;  // readdir / closedir: the directory's id; opendir: the new one's
   uint32_t entries = 0;  // opendir: how many entries each readdir returns at most
   bool raw_names = false;  // names and paths it returns come back as Buffers (bytes as they are)
+  // An async read or write: its buffer (or a copy of its array of buffers), held here until libuv
+  // calls back. The TS layer keeps the buffer too, but in a table of the loop: a private loop
+  // collected with the request in flight would take the buffer along while a pool thread still
+  // reads into it (a read blocked on a pipe, a request queued behind others).
+  napi_ref pin = nullptr;
 };
+
+// Holds an async read's or write's buffers (info[i]: a view or an array of views) until OnFsDone.
+void PinFsBuffers(napi_env env, FsReq& r, napi_value buffers);
+void UnpinFsBuffers(napi_env env, FsReq& r);
 
 // An open directory (opendir): libuv's handle and the entries buffer readdir fills.
 struct FsDir {

@@ -128,6 +128,7 @@ FsQueue* FsQueueOf(Napi::Env env, LoopWrap* loop) {
 void OnFsDone(uv_fs_t* req) {
   auto* r = reinterpret_cast<FsReq*>(req);
   FsQueue* queue = r->queue;
+  UnpinFsBuffers(queue->state->env, *r);  // no thread uses them any more
   r->finished = true;
   --queue->in_flight;
   --queue->fs->in_flight;

@@ -7,6 +7,7 @@
         "src/native/addon.cc",
         "src/native/async.cc",
         "src/native/box_pool.cc",
+        "src/native/checksum.cc",
         "src/native/embed.cc",
         "src/native/embed_thread.cc",
         "src/native/errors.cc",
@@ -20,6 +21,7 @@
         "src/native/loop.cc",
         "src/native/pipe.cc",
         "src/native/poll.cc",
+        "src/native/pool_request.cc",
         "src/native/process.cc",
         "src/native/reaper.cc",
         "src/native/signal.cc",
@@ -34,6 +36,7 @@
         "src/native/dns.cc",
         "src/native/util.cc",
         "src/native/watchers.cc",
+        "src/native/work.cc",
         "src/native/write_data.cc"
       ],
       "include_dirs": [

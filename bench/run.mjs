@@ -197,6 +197,12 @@ const workloads = [
     node: ['workloads/dns.mjs', '--impl', 'node'],
   },
   {
+    name: 'Thread-pool round trip: queueWork(work.fill(16 B)) vs crypto.randomFill(16 B), 64 in flight',
+    unit: 'tasks/s',
+    uvkit: ['workloads/work.mjs', '--impl', 'uvkit'],
+    node: ['workloads/work.mjs', '--impl', 'node'],
+  },
+  {
     name: 'Memory per idle reading connection (1,000; JS heap + RSS)',
     unit: 'bytes (lower is better)',
     lowerIsBetter: true,

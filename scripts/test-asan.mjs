@@ -29,6 +29,8 @@ const shortTier = [
   'test/fs-poll.test.ts',
   'test/dns.test.ts',
   'test/util.test.ts',
+  'test/work.test.ts',
+  'test/abi.test.ts',
   'test/bad-input.test.ts',
   'test/gc.test.ts',
   'test/raw-binding.test.ts',

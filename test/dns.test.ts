@@ -191,7 +191,7 @@ describe('private loops', () => {
     }
     expect(collected).toBe(9);
     expect(ran).toBe(0);
-    expect(binding.debugCounts().dnsRequests).toBe(0);
+    expect(binding.debugCounts().poolRequests).toBe(0);
   });
 });
 
@@ -217,7 +217,7 @@ if (workerData.exit) process.exit(0);`;
       if (i % 2 === 1) setTimeout(() => void worker.terminate(), i % 7);
       expect([0, 1]).toContain(await exited);
     }
-    expect(binding.debugCounts().dnsRequests).toBe(0);
+    expect(binding.debugCounts().poolRequests).toBe(0);
   });
 });
 
@@ -241,7 +241,7 @@ describe('bad input', () => {
       [() => dns.getaddrinfo('localhost', 80, {}, 'cb' as unknown as () => void), TypeError, 'ERR_INVALID_ARG_TYPE'],
     ];
     for (const [fn, cls, code] of bad) expectError(fn, cls, code);
-    expect(binding.debugCounts().dnsRequests).toBe(0);
+    expect(binding.debugCounts().poolRequests).toBe(0);
   });
 
   it('getnameinfo: the address, port, flags and callback are checked before anything starts', () => {
@@ -255,6 +255,6 @@ describe('bad input', () => {
       [() => dns.getnameinfo({ address: '127.0.0.1', port: 80 }, 0, 5 as unknown as () => void), TypeError, 'ERR_INVALID_ARG_TYPE'],
     ];
     for (const [fn, cls, code] of bad) expectError(fn, cls, code);
-    expect(binding.debugCounts().dnsRequests).toBe(0);
+    expect(binding.debugCounts().poolRequests).toBe(0);
   });
 });

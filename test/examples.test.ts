@@ -37,6 +37,16 @@ describe('examples', () => {
     expect(stdout).toMatch(/^ {2}lo +IPv4 127\.0\.0\.1\/255\.0\.0\.0 \(internal\)/m);
   });
 
+  it('checksum-tree.ts', () => {
+    const { status, stdout, stderr } = runExample('checksum-tree.ts');
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+    expect(stdout.match(/^[0-9a-f]{8} {2}dir\d\/file\d\.bin$/gm)?.length).toBe(12);
+    expect(stdout).toContain('00000000  dir0/file0.bin'); // the empty file
+    expect(stdout).toMatch(/^12 files, 6600000 bytes in [\d.]+ s \(\d+ at once\)$/m);
+    expect(stdout).toContain('demo: 12 files, each checksum matches its bytes');
+  });
+
   it('embed.ts', () => {
     const { status, stdout, stderr } = runExample('embed.ts');
     expect(stderr).toBe('');

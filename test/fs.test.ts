@@ -901,7 +901,7 @@ describe('GC', () => {
       ran: 0,
       collected: ['buffer', 'loop'],
       corrupted: 0,
-      counts: { handles: 0, uvHandles: 0, fsRequests: 0, dnsRequests: 0, loops: 0 },
+      counts: { handles: 0, uvHandles: 0, fsRequests: 0, poolRequests: 0, loops: 0 },
     });
   });
 

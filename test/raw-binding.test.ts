@@ -55,7 +55,7 @@ function isEngineCheck(value: unknown): boolean {
   );
 }
 
-function counts(): { handles: number; uvHandles: number; loops: number; fsRequests: number; dnsRequests: number } {
+function counts(): { handles: number; uvHandles: number; loops: number; fsRequests: number; poolRequests: number } {
   return binding.debugCounts();
 }
 
@@ -570,7 +570,7 @@ describe('raw binding: UDP scenarios (child processes, ASan-checked when the san
     const line = child.stdout.split('\n').find((l) => l.startsWith('RESULT '));
     expect(line, child.stdout + child.stderr).toBeDefined();
     const result = JSON.parse((line ?? '').slice('RESULT '.length)) as Outcomes & { counts: unknown };
-    expect(result.counts).toEqual({ handles: 0, uvHandles: 0, loops: 1, fsRequests: 0, dnsRequests: 0 });
+    expect(result.counts).toEqual({ handles: 0, uvHandles: 0, loops: 1, fsRequests: 0, poolRequests: 0 });
     return result;
   }
 
@@ -729,7 +729,7 @@ interface SweepSummary {
   uncaught: { coded: number; reported: number; uncoded: string[] };
   callbackCalls: number;
   discovered: { classes: string[]; functions: string[]; namespaces: string[] };
-  finalCounts: { handles: number; uvHandles: number; loops: number; fsRequests: number; dnsRequests: number } | null;
+  finalCounts: { handles: number; uvHandles: number; loops: number; fsRequests: number; poolRequests: number } | null;
 }
 
 interface SweepRun extends ChildResult {
@@ -785,7 +785,7 @@ describe('raw binding: fast-check sweep in child processes', () => {
       expect(summary.calls + summary.skipped).toBe(SWEEP_CALLS);
       expect(summary.calls).toBeGreaterThan(SWEEP_CALLS * 0.9);
       expect(summary.ok + summary.coded + summary.uncodedCalls).toBe(summary.calls);
-      expect(summary.finalCounts, 'debugCounts() after closing everything').toEqual({ handles: 0, uvHandles: 0, loops: 1, fsRequests: 0, dnsRequests: 0 });
+      expect(summary.finalCounts, 'debugCounts() after closing everything').toEqual({ handles: 0, uvHandles: 0, loops: 1, fsRequests: 0, poolRequests: 0 });
     });
 
     if (group === 'UDP') {
@@ -1062,7 +1062,7 @@ describe('raw binding: fs scenarios (child processes, ASan-checked when the sani
       console.log(JSON.stringify({ seen, untouched, counts: binding.debugCounts() }));
     `);
     // (Node's loop is not wrapped in this script: no loop is left)
-    expect(JSON.parse(out.at(-1)!)).toEqual({ seen: [[10, 0], [11, 0], [12, 0], [13, 0], [14, 0]], untouched: true, counts: { handles: 0, uvHandles: 0, loops: 0, fsRequests: 0, dnsRequests: 0 } });
+    expect(JSON.parse(out.at(-1)!)).toEqual({ seen: [[10, 0], [11, 0], [12, 0], [13, 0], [14, 0]], untouched: true, counts: { handles: 0, uvHandles: 0, loops: 0, fsRequests: 0, poolRequests: 0 } });
   });
 
   it('raw loops collected with fs requests (and an open directory) in flight: the requests end, nothing leaks', () => {
@@ -1087,7 +1087,7 @@ describe('raw binding: fs scenarios (child processes, ASan-checked when the sani
       true,
     );
     // the loops were never run: no completion reached JS
-    expect(JSON.parse(out.at(-1)!)).toEqual({ calls: 0, counts: { handles: 0, uvHandles: 0, loops: 1, fsRequests: 0, dnsRequests: 0 }, node: true });
+    expect(JSON.parse(out.at(-1)!)).toEqual({ calls: 0, counts: { handles: 0, uvHandles: 0, loops: 1, fsRequests: 0, poolRequests: 0 }, node: true });
   });
 
   it('a closedir cancelled while queued behind a blocked thread pool reports ECANCELED and leaves the directory open and usable', () => {
@@ -1131,7 +1131,7 @@ describe('raw binding: fs scenarios (child processes, ASan-checked when the sani
       entries: ['a', 'fifo'],
       closed: 0,
       after: 'ERR_DIR_CLOSED',
-      counts: { handles: 0, uvHandles: 0, loops: 0, fsRequests: 0, dnsRequests: 0 },
+      counts: { handles: 0, uvHandles: 0, loops: 0, fsRequests: 0, poolRequests: 0 },
     });
   });
 
@@ -1146,6 +1146,6 @@ describe('raw binding: fs scenarios (child processes, ASan-checked when the sani
       for (let i = 0; i < 500 && delivered < 30; i++) await new Promise((r) => setImmediate(r));
       console.log(JSON.stringify({ delivered, thrown: caught.length > 0, counts: binding.debugCounts() }));
     `);
-    expect(JSON.parse(out.at(-1)!)).toEqual({ delivered: 30, thrown: true, counts: { handles: 0, uvHandles: 0, loops: 1, fsRequests: 0, dnsRequests: 0 } });
+    expect(JSON.parse(out.at(-1)!)).toEqual({ delivered: 30, thrown: true, counts: { handles: 0, uvHandles: 0, loops: 1, fsRequests: 0, poolRequests: 0 } });
   });
 });

@@ -55,7 +55,7 @@ interface Summary {
   sendsTrueAfterExit: number;
   errors: string[];
   stuck: string[];
-  mainCounts: { handles: number; uvHandles: number; loops: number; fsRequests: number; dnsRequests: number };
+  mainCounts: { handles: number; uvHandles: number; loops: number; fsRequests: number; poolRequests: number };
 }
 
 describe('200 workers torn down at random points (reliability.md §4.7)', () => {
@@ -98,7 +98,7 @@ describe('200 workers torn down at random points (reliability.md §4.7)', () => 
     expect(summary.sendsDelivered).toBeGreaterThan(0);
     expect(summary.sendsTrueAfterExit).toBe(0);
     // The main thread's own handle (left open on purpose) is still counted before its teardown.
-    expect(summary.mainCounts).toEqual({ handles: 1, uvHandles: 1, loops: 1, fsRequests: 0, dnsRequests: 0 });
+    expect(summary.mainCounts).toEqual({ handles: 1, uvHandles: 1, loops: 1, fsRequests: 0, poolRequests: 0 });
   }, 120_000);
 });
 
@@ -201,7 +201,7 @@ describe('fs requests at teardown', () => {
     errors: string[];
     stuck: string[];
     leftOpen: string[];
-    mainCounts: { handles: number; uvHandles: number; loops: number; fsRequests: number; dnsRequests: number };
+    mainCounts: { handles: number; uvHandles: number; loops: number; fsRequests: number; poolRequests: number };
   }
 
   /**
@@ -234,7 +234,7 @@ describe('fs requests at teardown', () => {
     expect(summary.workers).toBe(24);
     expect(summary.exitCodes).toEqual({ 'terminate:1': 6, 'run:1': 6, 'exit:0': 6, 'return:0': 6 });
     expect(summary.leftOpen).toEqual([]);
-    expect(summary.mainCounts).toEqual({ handles: 0, uvHandles: 0, loops: 0, fsRequests: 0, dnsRequests: 0 });
+    expect(summary.mainCounts).toEqual({ handles: 0, uvHandles: 0, loops: 0, fsRequests: 0, poolRequests: 0 });
   }, 70_000);
 
   it('terminated with a closedir, a readdir and stats queued behind a blocked thread pool: the queued ones are cancelled, the directory still closed, the blocked opens’ fds closed when they finish', async () => {
@@ -243,7 +243,7 @@ describe('fs requests at teardown', () => {
     expect(summary.stuck).toEqual([]);
     expect(summary.exitCodes).toEqual({ 1: 5 });
     expect(summary.leftOpen).toEqual([]);
-    expect(summary.mainCounts).toEqual({ handles: 0, uvHandles: 0, loops: 0, fsRequests: 0, dnsRequests: 0 });
+    expect(summary.mainCounts).toEqual({ handles: 0, uvHandles: 0, loops: 0, fsRequests: 0, poolRequests: 0 });
   }, 70_000);
 
   it('process.exit(9) on the main thread with fs requests in flight on both loops and Dirs open exits 9 with a clean stderr', async () => {

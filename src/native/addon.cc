@@ -22,7 +22,9 @@
 #include "timer.h"
 #include "constants.h"
 #include "dns.h"
+#include "pool_request.h"
 #include "watchers.h"
+#include "work.h"
 
 namespace uvkit {
 
@@ -32,9 +34,18 @@ AddonState* AddonState::Get(napi_env env) {
   return static_cast<AddonState*>(data);
 }
 
+namespace {
+thread_local AddonState* this_thread_state = nullptr;
+}  // namespace
+
+AddonState* AddonState::OfThisThread() {
+  return this_thread_state;
+}
+
 AddonState::~AddonState() {
+  if (this_thread_state == this) this_thread_state = nullptr;
   DeleteFsState(fs);
-  DeleteDnsState(dns);
+  DeletePoolRequests(pool_requests);
   std::vector<HandleBase*> list;
   list.swap(orphans);
   for (HandleBase* orphan : list) {
@@ -76,7 +87,7 @@ void AddonState::OnEnvCleanup(napi_async_cleanup_hook_handle, void* arg) {
 void AddonState::MaybeFinishTeardown() {
   if (!exiting || live_uv_handles != 0 || cleanup_hook == nullptr) return;
   if (fs != nullptr && fs->in_flight != 0) return;  // libuv still owns requests of ours
-  if (DnsInFlight(this) != 0) return;
+  if (PoolRequestsInFlight(this) != 0) return;
   napi_async_cleanup_hook_handle hook = cleanup_hook;
   cleanup_hook = nullptr;
   napi_remove_async_cleanup_hook(hook);  // may free the environment (and this state): return at once
@@ -107,7 +118,7 @@ Napi::Value SetCallback(const Napi::CallbackInfo& info) {
   static const char* const kNames[] = {"close", "timer",    "prepare", "check",   "idle",      "async",
                                        "signal", "read", "write",   "shutdown", "connect", "connection",
                                        "recv",   "recvBatch", "send",    "exit",    "poll",    "fsEvent",
-                                       "fsPoll", "fsDone", "dnsDone"};
+                                       "fsPoll", "fsDone", "requestDone"};
   static_assert(sizeof(kNames) / sizeof(kNames[0]) == static_cast<size_t>(Callback::kCount), "one name per callback");
   Napi::Function fn;
   if (!info[0].IsString()) {
@@ -139,13 +150,14 @@ Napi::Value DebugCounts(const Napi::CallbackInfo& info) {
   int64_t fs_queues = state->fs != nullptr ? state->fs->open_queues * kFsQueueHandles : 0;
   counts.Set("uvHandles", Napi::Number::New(env, static_cast<double>(state->live_uv_handles - reaper - fs_queues)));
   counts.Set("fsRequests", Napi::Number::New(env, static_cast<double>(state->fs != nullptr ? state->fs->in_flight : 0)));
-  counts.Set("dnsRequests", Napi::Number::New(env, static_cast<double>(DnsInFlight(state))));
+  counts.Set("poolRequests", Napi::Number::New(env, static_cast<double>(PoolRequestsInFlight(state))));
   counts.Set("loops", Napi::Number::New(env, static_cast<double>(state->loops.size())));
   return counts;
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   auto* state = new AddonState(env);
+  this_thread_state = state;
   napi_set_instance_data(
       env, state, [](napi_env, void* data, void*) { delete static_cast<AddonState*>(data); }, nullptr);
   napi_add_async_cleanup_hook(env, AddonState::OnEnvCleanup, state, &state->cleanup_hook);
@@ -174,8 +186,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("features", FeaturesObject(env));
   InitFs(env, exports);
   InitConstants(env, exports);
+  InitPoolRequests(env, exports);
   InitDns(env, exports);  // after the constants: it adds constants.dns
   InitUtil(env, exports);
+  InitWork(env, exports);
   return exports;
 }
 

@@ -16,7 +16,7 @@ class LoopWrap;
 class HandleBase;
 struct AddonState;
 struct FsState;
-struct DnsState;
+struct PoolRequests;
 
 // Every uv handle uvkit creates is allocated inside one of these; uv's `data` points at the
 // header, so a libuv callback can always reach the addon state, even after the JS wrapper is gone.
@@ -47,7 +47,7 @@ enum class Callback : int {
   kClose, kTimer, kPrepare, kCheck, kIdle, kAsync, kSignal,
   kRead, kWrite, kShutdown, kConnect, kConnection,
   kRecv, kRecvBatch, kSend, kExit,
-  kPoll, kFsEvent, kFsPoll, kFsDone, kDnsDone,
+  kPoll, kFsEvent, kFsPoll, kFsDone, kRequestDone,
   kCount
 };
 
@@ -79,6 +79,9 @@ struct AddonState {
   }
 
   static AddonState* Get(napi_env env);
+  // The state of the environment running on this thread (Node runs one per thread), for callers
+  // that come with another addon's napi_env (the C ABI, work.cc); nullptr when there is none.
+  static AddonState* OfThisThread();
   void RegisterLoop(LoopWrap* loop);
   void UnregisterLoop(LoopWrap* loop);
   void MaybeFinishTeardown();
@@ -89,7 +92,7 @@ struct AddonState {
   uv_signal_t* reaper = nullptr;
 
   FsState* fs = nullptr;  // fs requests and open directories (fs.h), made on first use
-  DnsState* dns = nullptr;  // DNS requests in flight (dns.h), made on first use
+  PoolRequests* pool_requests = nullptr;  // DNS lookups and queued work in flight (pool_request.h)
 
   std::vector<LoopWrap*> loops;  // every loop of this environment that is not closed
   // The Loop object a handle constructor was last given and its loop (weakly held; cleared when

@@ -1,5 +1,5 @@
 // DNS (API.md "fs, dns, util"): getaddrinfo and getnameinfo on a loop, cancellable while they wait
-// for a thread-pool thread. See dns.h for who owns what.
+// for a thread-pool thread (cancelRequest). Lifetime and delivery: pool_request.h.
 #include "dns.h"
 
 #include <string>
@@ -7,6 +7,7 @@
 #include "address.h"
 #include "errors.h"
 #include "loop.h"
+#include "pool_request.h"
 
 namespace uvkit {
 
@@ -16,42 +17,15 @@ namespace {
 constexpr int kSockTypes[] = {0, SOCK_STREAM, SOCK_DGRAM, SOCK_RAW};
 constexpr const char* kSockTypeNames[] = {nullptr, "stream", "dgram", "raw"};
 
-DnsState* StateOf(AddonState* state) {
-  if (state->dns == nullptr) state->dns = new DnsState();
-  return state->dns;
-}
+struct DnsRequest : PoolRequest {
+  union {
+    uv_getaddrinfo_t addrinfo;
+    uv_getnameinfo_t nameinfo;
+  } req;
+  uv_req_t* uv() override { return reinterpret_cast<uv_req_t*>(&req); }
+};
 
 // --- completion ---
-
-// Forgets the request: no cancel() can reach it and its loop no longer lists it.
-void Unregister(DnsRequest* r) {
-  if (r->loop != nullptr) r->loop->dns_requests.Remove(r);
-}
-
-void Free(DnsRequest* r) {
-  AddonState* state = r->state;
-  state->dns->by_id.erase(r->id);
-  if (r->context != nullptr) napi_async_destroy(state->env, r->context);
-  delete r;
-  state->MaybeFinishTeardown();
-}
-
-// Calls 'dnsDone'(id, status, result) with this = the loop, unless the request was detached.
-template <typename MakeResult>
-void Deliver(DnsRequest* r, int status, MakeResult make_result) {
-  LoopWrap* loop = r->loop;
-  AddonState* state = r->state;
-  Unregister(r);
-  if (loop == nullptr || state->exiting) return;
-  Napi::Env env(state->env);
-  Napi::HandleScope scope(env);
-  const Napi::FunctionReference& fn = state->callbacks[static_cast<int>(Callback::kDnsDone)];
-  Napi::Object recv = loop->Value();
-  if (fn.IsEmpty() || recv.IsEmpty()) return;
-  napi_value args[3] = {Napi::Number::New(env, r->id), Napi::Number::New(env, status),
-                        status == 0 ? make_result(env) : env.Null()};
-  loop->DispatchIn(env, r->context, recv, fn.Value(), 3, args);
-}
 
 Napi::Value AddrInfoArray(Napi::Env env, const addrinfo* list) {
   Napi::Array result = Napi::Array::New(env);
@@ -74,22 +48,20 @@ Napi::Value AddrInfoArray(Napi::Env env, const addrinfo* list) {
 
 void OnAddrInfo(uv_getaddrinfo_t* req, int status, addrinfo* res) {
   auto* r = static_cast<DnsRequest*>(req->data);
-  r->completing = true;
-  Deliver(r, status, [res](Napi::Env env) { return AddrInfoArray(env, res); });
+  CompletePoolRequest(r, status, [res](Napi::Env env) { return AddrInfoArray(env, res); });
   uv_freeaddrinfo(res);
-  Free(r);
+  FreePoolRequest(r);
 }
 
 void OnNameInfo(uv_getnameinfo_t* req, int status, const char* hostname, const char* service) {
   auto* r = static_cast<DnsRequest*>(req->data);
-  r->completing = true;
-  Deliver(r, status, [hostname, service](Napi::Env env) {
+  CompletePoolRequest(r, status, [hostname, service](Napi::Env env) {
     Napi::Object result = Napi::Object::New(env);
     result.Set("hostname", Napi::String::New(env, hostname != nullptr ? hostname : ""));
     result.Set("service", Napi::String::New(env, service != nullptr ? service : ""));
     return result;
   });
-  Free(r);
+  FreePoolRequest(r);
 }
 
 // --- starting ---
@@ -109,29 +81,6 @@ LoopWrap* ReadLoop(const Napi::CallbackInfo& info) {
 bool ReadOptionalString(const Napi::CallbackInfo& info, size_t i, const char* name, std::string* out, bool* given) {
   *given = !info[i].IsNull() && !info[i].IsUndefined();
   return !*given || ReadString(info, i, name, out);
-}
-
-DnsRequest* NewRequest(AddonState* state, LoopWrap* loop) {
-  DnsState* dns = StateOf(state);
-  auto* r = new DnsRequest();
-  r->state = state;
-  r->loop = loop;
-  do r->id = dns->next_id++;
-  while (r->id == 0 || dns->by_id.count(r->id) != 0);
-  return r;
-}
-
-// After libuv took the request: number it, list it on its loop and give it the caller's context.
-Napi::Value Started(Napi::Env env, DnsRequest* r) {
-  r->state->dns->by_id[r->id] = r;
-  r->loop->dns_requests.PushBack(r);
-  if (r->loop->is_default()) {
-    napi_value name;
-    napi_create_string_utf8(env, "uvkit.dns", NAPI_AUTO_LENGTH, &name);
-    if (napi_async_init(env, Napi::Object::New(env), name, &r->context) != napi_ok) r->context = nullptr;
-  }
-  r->loop->AfterJsCall();
-  return Napi::Number::New(env, r->id);
 }
 
 // getaddrinfo(loop, host | null, service | null, family (0, 4, 6), socktype (0 any, 1 stream,
@@ -163,7 +112,8 @@ Napi::Value GetAddrInfo(const Napi::CallbackInfo& info) {
   hints.ai_socktype = kSockTypes[socktype];
   hints.ai_protocol = static_cast<int>(protocol);
   hints.ai_flags = static_cast<int>(flags);
-  DnsRequest* r = NewRequest(loop->state(), loop);
+  auto* r = new DnsRequest();
+  PreparePoolRequest(loop->state(), loop, r);
   r->req.addrinfo.data = r;
   // libuv copies host, service and hints into the request.
   int err = uv_getaddrinfo(loop->uv(), &r->req.addrinfo, OnAddrInfo, has_host ? host.c_str() : nullptr,
@@ -173,7 +123,7 @@ Napi::Value GetAddrInfo(const Napi::CallbackInfo& info) {
     ThrowUVError(env, err, "getaddrinfo");
     return {};
   }
-  return Started(env, r);
+  return PoolRequestStarted(env, r);
 }
 
 // getnameinfo(loop, address, port, flags) -> request number.
@@ -184,7 +134,8 @@ Napi::Value GetNameInfo(const Napi::CallbackInfo& info) {
   sockaddr_storage addr{};
   int64_t flags = 0;
   if (!ReadSocketAddress(info, 1, 2, &addr) || !ReadInt(info, 3, "flags", 0, INT32_MAX, &flags)) return {};
-  DnsRequest* r = NewRequest(loop->state(), loop);
+  auto* r = new DnsRequest();
+  PreparePoolRequest(loop->state(), loop, r);
   r->req.nameinfo.data = r;
   int err = uv_getnameinfo(loop->uv(), &r->req.nameinfo, OnNameInfo, reinterpret_cast<sockaddr*>(&addr), static_cast<int>(flags));
   if (err != 0) {
@@ -192,23 +143,7 @@ Napi::Value GetNameInfo(const Napi::CallbackInfo& info) {
     ThrowUVError(env, err, "getnameinfo");
     return {};
   }
-  return Started(env, r);
-}
-
-// cancel(id): true when libuv took the request back before a thread ran it (its callback then
-// gets EAI_CANCELED); false when it is running, done, unknown or its loop is gone.
-Napi::Value Cancel(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  int64_t id = 0;
-  if (!ReadInt(info, 0, "id", 0, UINT32_MAX, &id)) return {};
-  AddonState* state = AddonState::Get(env);
-  if (state->dns == nullptr) return Napi::Boolean::New(env, false);
-  auto it = state->dns->by_id.find(static_cast<uint32_t>(id));
-  if (it == state->dns->by_id.end()) return Napi::Boolean::New(env, false);
-  DnsRequest* r = it->second;
-  if (r->loop == nullptr || r->completing || r->cancelled) return Napi::Boolean::New(env, false);
-  r->cancelled = uv_cancel(reinterpret_cast<uv_req_t*>(&r->req)) == 0;
-  return Napi::Boolean::New(env, r->cancelled);
+  return PoolRequestStarted(env, r);
 }
 
 Napi::Object Constants(Napi::Env env) {
@@ -234,27 +169,10 @@ Napi::Object Constants(Napi::Env env) {
 
 }  // namespace
 
-void DetachDnsRequests(LoopWrap* loop) {
-  loop->dns_requests.ForEach([loop](DnsRequest* r) {
-    loop->dns_requests.Remove(r);
-    r->loop = nullptr;
-    if (!r->cancelled) r->cancelled = uv_cancel(reinterpret_cast<uv_req_t*>(&r->req)) == 0;  // queued ones end at once
-    if (r->context != nullptr) {
-      napi_async_destroy(r->state->env, r->context);
-      r->context = nullptr;
-    }
-  });
-}
-
-void DeleteDnsState(DnsState* dns) {
-  delete dns;
-}
-
 void InitDns(Napi::Env env, Napi::Object exports) {
   Napi::Object dns = Napi::Object::New(env);
   dns.Set("getaddrinfo", Napi::Function::New(env, GetAddrInfo, "getaddrinfo"));
   dns.Set("getnameinfo", Napi::Function::New(env, GetNameInfo, "getnameinfo"));
-  dns.Set("cancel", Napi::Function::New(env, Cancel, "cancel"));
   exports.Set("dns", dns);
   exports.Get("constants").As<Napi::Object>().Set("dns", Constants(env));
 }

@@ -35,5 +35,7 @@ bool ReadMillis(const Napi::CallbackInfo& info, size_t i, const char* name, uint
 bool ReadBool(const Napi::CallbackInfo& info, size_t i, const char* name, bool* out);
 // A string without NUL bytes (the system would cut a path or name short there).
 bool ReadString(const Napi::CallbackInfo& info, size_t i, const char* name, std::string* out);
+// The bytes of an ArrayBufferView (Buffer, any TypedArray, DataView).
+bool ReadView(Napi::Env env, Napi::Value value, const char* name, char** data, size_t* length);
 
 }  // namespace uvkit

@@ -99,33 +99,6 @@ class PathArg {
   const char* data_ = stack_;
 };
 
-// The byte range of an ArrayBufferView (Buffer, any TypedArray, DataView); false after throwing.
-size_t ElementSize(napi_typedarray_type type) {
-  switch (type) {
-    case napi_int16_array: case napi_uint16_array: return 2;
-    case napi_int32_array: case napi_uint32_array: case napi_float32_array: return 4;
-    case napi_float64_array: case napi_bigint64_array: case napi_biguint64_array: return 8;
-    default: return 1;
-  }
-}
-
-bool ReadView(Napi::Env env, Napi::Value value, const char* name, char** data, size_t* length) {
-  void* bytes = nullptr;
-  if (value.IsTypedArray()) {
-    napi_typedarray_type type = napi_uint8_array;
-    size_t count = 0;
-    napi_get_typedarray_info(env, value, &type, &count, &bytes, nullptr, nullptr);
-    *length = count * ElementSize(type);  // one Node-API call for pointer and size (a hot path)
-  } else if (value.IsDataView()) {
-    napi_get_dataview_info(env, value, length, &bytes, nullptr, nullptr);
-  } else {
-    ThrowInvalidArgType(env, name, "an instance of Buffer, TypedArray, or DataView");
-    return false;
-  }
-  *data = static_cast<char*>(bytes);
-  return true;
-}
-
 bool ReadFd(const Napi::CallbackInfo& info, size_t i, int* fd) {
   int64_t value = 0;
   if (!ReadInt(info, i, "fd", 0, kMaxFd, &value)) return false;

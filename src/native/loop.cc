@@ -2,12 +2,12 @@
 
 #include <string>
 
-#include "dns.h"
 #include "embed.h"
 #include "errors.h"
 #include "features.h"
 #include "fs_queue.h"
 #include "handle.h"
+#include "pool_request.h"
 #include "wrap.h"
 
 namespace uvkit {
@@ -135,7 +135,7 @@ void LoopWrap::CloseOpenHandles() {
 void LoopWrap::DetachAllHandles() {
   handles.ForEach([](HandleBase* h) { h->Detach(); });
   DetachFsQueue(this);
-  DetachDnsRequests(this);
+  DetachPoolRequests(this);
 }
 
 void LoopWrap::RunUntilClosed() {
@@ -372,6 +372,30 @@ void LoopWrap::RouteUncaught(napi_env env, napi_value error, napi_value handle, 
     napi_get_and_clear_last_exception(env, &error);
   }
   napi_fatal_exception(env, error);
+}
+
+void LoopWrap::RunNative(napi_env fn_env, napi_async_context context, void (*fn)(void*), void* arg) {
+  napi_env env = state_->env;
+  napi_value no_handle;
+  napi_get_null(env, &no_handle);
+  napi_callback_scope scope = nullptr;
+  if (!running_from_js_) {
+    if (context == nullptr) context = LoopAsyncContext();
+    napi_value resource;
+    napi_create_object(env, &resource);
+    if (context != nullptr && napi_open_callback_scope(env, resource, context, &scope) != napi_ok) scope = nullptr;
+  }
+  fn(arg);
+  // Node-API keeps an exception of a call made outside a JS callback in the env that made the call.
+  bool pending = false;
+  napi_is_exception_pending(fn_env, &pending);
+  if (pending) {
+    napi_value error;
+    napi_get_and_clear_last_exception(fn_env, &error);
+    if (running_from_js_) RouteRunError(env, error, no_handle);
+    else RouteUncaught(env, error, no_handle, context);
+  }
+  if (scope != nullptr) napi_close_callback_scope(env, scope);
 }
 
 // reportError(error, handle?): routes an error exactly as if a callback of this loop had thrown it.

@@ -15,7 +15,7 @@ namespace uvkit {
 class HandleBase;
 struct Embedder;
 struct FsQueue;
-struct DnsRequest;
+struct PoolRequest;
 
 class LoopWrap : public Napi::ObjectWrap<LoopWrap> {
  public:
@@ -41,6 +41,12 @@ class LoopWrap : public Napi::ObjectWrap<LoopWrap> {
   // The same for a call that has its own async context (used on Node's loop; may be null).
   void DispatchIn(napi_env env, napi_async_context context, napi_value recv, napi_value fn, size_t argc, const napi_value* argv);
 
+  // Runs native code of another addon that may use Node-API, with that addon's `fn_env`, as a
+  // callback of this loop (the C ABI's done functions): directly inside run(), else in a callback
+  // scope of `context` (the loop's own when null), so microtasks and ticks run after it. An
+  // exception it leaves pending takes the path of a callback error, with a null handle.
+  void RunNative(napi_env fn_env, napi_async_context context, void (*fn)(void*), void* arg);
+
   // After any JS call that may have changed an embedded loop: make Node's loop turn it soon.
   void AfterJsCall();
   // One turn of an embedded loop, run by its embedder from Node's loop (embed.cc).
@@ -50,7 +56,7 @@ class LoopWrap : public Napi::ObjectWrap<LoopWrap> {
 
   IntrusiveList<HandleBase> handles;
   FsQueue* fs_queue = nullptr;  // completions of fs requests on this loop (fs_queue.h)
-  IntrusiveList<DnsRequest> dns_requests;  // started on this loop, not yet called back (dns.h)
+  IntrusiveList<PoolRequest> pool_requests;  // started on this loop, not yet called back (pool_request.h)
   // The fds that have a Poll on this loop (poll.cc): a second Poll for one of them is refused.
   // libuv allows one watcher per fd per loop (two aborted older libuv, pyuv#54; in 1.46, closing
   // one of two Polls made before either started silently unregisters the other).

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "errors.h"
+#include "work.h"
 
 namespace uvkit {
 
@@ -119,6 +120,10 @@ Napi::Value ResidentSetMemory(const Napi::CallbackInfo& info) {
     return {};
   }
   return Number(info.Env(), static_cast<double>(rss));
+}
+
+Napi::Value ThreadPoolSizeValue(const Napi::CallbackInfo& info) {
+  return Number(info.Env(), ThreadPoolSize());
 }
 
 Napi::Value AvailableParallelism(const Napi::CallbackInfo& info) {
@@ -493,6 +498,7 @@ void InitUtil(Napi::Env env, Napi::Object exports) {
       {"availableMemory", AvailableMemory},
       {"residentSetMemory", ResidentSetMemory},
       {"availableParallelism", AvailableParallelism},
+      {"threadPoolSize", ThreadPoolSizeValue},
       {"cpuInfo", CpuInfo},
       {"interfaceAddresses", InterfaceAddresses},
       {"getrusage", Getrusage},

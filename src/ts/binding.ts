@@ -276,7 +276,7 @@ export interface NameInfo {
 
 /**
  * The raw DNS requests (src/native/dns.cc). Each returns the request's number; the result comes
- * through the 'dnsDone' callback as (id, status, result | null) with `this` = the loop.
+ * through the 'requestDone' callback as (id, status, result | null) with `this` = the loop.
  */
 export interface NativeDns {
   /** family 0, 4 or 6; socktype 0 (any), 1 stream, 2 dgram, 3 raw. */
@@ -290,8 +290,16 @@ export interface NativeDns {
     flags: number,
   ): number;
   getnameinfo(loop: NativeLoop, address: string, port: number, flags: number): number;
-  /** True when libuv took the request back (its callback then gets EAI_CANCELED). */
-  cancel(id: number): boolean;
+}
+
+/**
+ * Built-in thread-pool tasks (src/native/work.cc): queue(loop, task, ...args) returns the request's
+ * number; the result comes through 'requestDone'. Tasks: 0 sleep(ms), 1 checksum(buffer, algorithm,
+ * initial), 2 copy(target, source), 3 fill(buffer, value), 4 hashFile(fd, algorithm, offset,
+ * length | -1); algorithm 0 crc32c, 1 crc32.
+ */
+export interface NativeWork {
+  queue(loop: NativeLoop, task: number, ...args: unknown[]): number;
 }
 
 /** The raw util functions (src/native/util.cc); src/ts/util.ts checks arguments first. */
@@ -305,6 +313,7 @@ export interface NativeUtil {
   availableMemory(): number;
   residentSetMemory(): number;
   availableParallelism(): number;
+  threadPoolSize(): number;
   cpuInfo(): CpuInfo[];
   interfaceAddresses(): InterfaceAddress[];
   getrusage(): ResourceUsage;
@@ -410,7 +419,7 @@ export type CallbackName =
   | 'fsEvent'
   | 'fsPoll'
   | 'fsDone'
-  | 'dnsDone';
+  | 'requestDone';
 
 export type FsOpName =
   | 'open' | 'close' | 'read' | 'write' | 'stat' | 'lstat' | 'fstat' | 'statfs' | 'unlink' | 'mkdir'
@@ -441,7 +450,9 @@ export interface NativeBinding {
   init(options: { UVError: new (errno: number, syscall: string) => Error }): void;
   /** Registers the function native code calls (with `this` = the handle) for one kind of event. */
   setCallback(name: CallbackName, callback: NativeCallback): void;
-  debugCounts(): { handles: number; uvHandles: number; loops: number; fsRequests: number; dnsRequests: number };
+  debugCounts(): { handles: number; uvHandles: number; loops: number; fsRequests: number; poolRequests: number };
+  /** True when libuv took back the DNS lookup or queued work with this number (pool_request.h). */
+  cancelRequest(id: number): boolean;
   /**
    * One fs operation (src/native/fs.cc). slot -1 runs it synchronously: the result is a number
    * (negative: a libuv error), or a string / [name, type, ...] list for the operations that make
@@ -508,6 +519,9 @@ export interface NativeBinding {
   constants: NativeConstants;
   util: NativeUtil;
   dns: NativeDns;
+  work: NativeWork;
+  /** An External pointing at the C ABI table (include/uvkit.h), for other native addons. */
+  nativeAbi: object;
 }
 
 // --- loading ---

@@ -7,6 +7,7 @@ import { binding, type AddrInfo, type NameInfo } from './binding.js';
 import { UVError, invalidArgType, invalidArgValue } from './errors.js';
 import { resolveLoop } from './handle.js';
 import type { Loop } from './loop.js';
+import { callbackOrPromise, PoolRequest, type RequestCallback } from './pool_request.js';
 import { validateFunction, validateInteger, validateObject, validatePath } from './validate.js';
 
 export type { AddrInfo, NameInfo };
@@ -31,83 +32,18 @@ export interface NameInfoOptions {
   loop?: Loop;
 }
 
-export type DnsCallback<T> = (err: UVError | null, result?: T) => void;
-
-const native = binding.dns;
-const SOCKTYPES = { stream: 1, dgram: 2, raw: 3 } as const;
-const FAMILIES = new Map<unknown, number>([[0, 0], [4, 4], [6, 6], ['IPv4', 4], ['IPv6', 6]]);
-const AI_NUMERICSERV = binding.constants.dns.AI_NUMERICSERV;
-
-// The requests in flight of each loop, by number: a private loop dropped with requests in flight
-// (nothing can run it any more) takes them and their callbacks along.
-const kPending: unique symbol = Symbol('uvkit.dnsPending');
-type LoopWithPending = Loop & { [kPending]?: Map<number, DnsRequest<unknown>> };
-
-function pendingOf(loop: Loop): Map<number, DnsRequest<unknown>> {
-  let pending = (loop as LoopWithPending)[kPending];
-  if (pending === undefined) {
-    pending = new Map();
-    Object.defineProperty(loop, kPending, { value: pending }); // not enumerable: not in inspect(loop)
-  }
-  return pending;
-}
+export type DnsCallback<T> = RequestCallback<T>;
 
 /**
  * A started lookup. `cancel()` asks libuv to take it back, which works while it still waits for a
  * thread-pool thread: its callback then gets a UVError EAI_CANCELED.
  */
-export class DnsRequest<T> {
-  #id = 0;
-  readonly #callback: (err: UVError | null, result?: T) => void;
-  readonly #error: (status: number) => UVError;
+export class DnsRequest<T> extends PoolRequest<T> {}
 
-  /** @internal */
-  constructor(callback: (err: UVError | null, result?: T) => void, error: (status: number) => UVError) {
-    this.#callback = callback;
-    this.#error = error;
-  }
-
-  /** True when the request was cancelled (its callback gets EAI_CANCELED); false once it runs or ran. */
-  cancel(): boolean {
-    return this.#id !== 0 && native.cancel(this.#id);
-  }
-
-  /** @internal */
-  started(loop: Loop, id: number): this {
-    this.#id = id;
-    pendingOf(loop).set(id, this as DnsRequest<unknown>);
-    return this;
-  }
-
-  /** @internal */
-  complete(status: number, result: unknown): void {
-    this.#id = 0;
-    if (status < 0) this.#callback(this.#error(status));
-    else this.#callback(null, result as T);
-  }
-}
-
-// Each completion, with `this` = the loop. A callback's error takes the path of callback errors
-// (run() rethrows it, onError, or 'uncaughtException'); it belongs to no handle.
-binding.setCallback('dnsDone', function (this: Loop, id: number, status: number, result: unknown) {
-  const pending = (this as LoopWithPending)[kPending];
-  const request = pending?.get(id);
-  if (request === undefined) return; // started through the raw binding
-  pending!.delete(id);
-  try {
-    request.complete(status, result);
-  } catch (error) {
-    this.reportError(error);
-  }
-});
-
-/** Calls `start(callback)` with the caller's callback, or makes a promise of the result. */
-function callbackOrPromise<T>(callback: DnsCallback<T> | undefined, start: (cb: DnsCallback<T>) => DnsRequest<T>): DnsRequest<T> | Promise<T> {
-  if (callback !== undefined) return start(callback);
-  return new Promise<T>((resolve, reject) => {
-    start((err, result) => (err === null ? resolve(result as T) : reject(err)));
-  });
-}
+const native = binding.dns;
+const SOCKTYPES = { stream: 1, dgram: 2, raw: 3 } as const;
+const FAMILIES = new Map<unknown, number>([[0, 0], [4, 4], [6, 6], ['IPv4', 4], ['IPv6', 6]]);
+const AI_NUMERICSERV = binding.constants.dns.AI_NUMERICSERV;
 
 function readService(port: unknown): { service: string | null; numeric: boolean } {
   if (port === undefined || port === null) return { service: null, numeric: false };

@@ -13,7 +13,7 @@ import { invalidArgType, invalidArgValue, UVError } from './errors.js';
 import { FsRequest, syncValues, type Convert, type FsCallback } from './fs_queue.js';
 import { Loop } from './loop.js';
 import { BigIntStats, Stats } from './stats.js';
-import { validateFunction, validateInteger, validateObject } from './validate.js';
+import { validateFunction, validateInteger, validateObject, validateView } from './validate.js';
 
 export { FsRequest, type FsCallback } from './fs_queue.js';
 export { Dir, Dirent, type NameEncoding } from './dir.js';
@@ -221,7 +221,7 @@ function toPosition(value: unknown): number {
 }
 
 function toView(value: unknown, name: string): ArrayBufferView {
-  if (!ArrayBuffer.isView(value)) throw invalidArgType(name, 'an instance of Buffer, TypedArray, or DataView', value);
+  validateView(value, name);
   return value;
 }
 

@@ -31,6 +31,16 @@ export { FSPoll, type FSPollCallback } from './fs_poll.js';
 export { BigIntStats, Stats } from './stats.js';
 export * as fs from './fs.js';
 export * as dns from './dns.js';
+export {
+  work,
+  nativeAbi,
+  WorkRequest,
+  WorkTask,
+  type ChecksumAlgorithm,
+  type FileHash,
+  type HashFileOptions,
+  type WorkCallback,
+} from './work.js';
 export type { AddrInfo, AddrInfoHints, DnsCallback, DnsRequest, NameInfo, NameInfoOptions } from './dns.js';
 export { FsRequest, type FsCallback } from './fs_queue.js';
 export { Dir, Dirent } from './dir.js';

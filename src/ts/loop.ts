@@ -6,6 +6,7 @@ import { binding } from './binding.js';
 import { constants, type RunMode } from './constants.js';
 import { invalidArgType, invalidArgValue } from './errors.js';
 import type { Handle } from './handle.js';
+import { queueWork, type WorkCallback, type WorkRequest, type WorkTask } from './work.js';
 import { validateBoolean, validateObject } from './validate.js';
 
 let creatingDefault = false;
@@ -90,6 +91,17 @@ export class Loop extends binding.Loop {
   /** Closes every handle, runs until their close callbacks ran, then closes the loop. Idempotent. */
   override close(): void {
     super.close();
+  }
+
+  /**
+   * Runs a built-in task (`work.sleep()`, `work.checksum()`, ...) on libuv's thread pool; its
+   * callback runs on this loop's thread. Returns a cancellable {@link WorkRequest}, or without a
+   * callback a promise. On a private loop the callback runs inside run(); close() waits for it.
+   */
+  queueWork<T>(task: WorkTask<T>, callback: WorkCallback<T>): WorkRequest<T>;
+  queueWork<T>(task: WorkTask<T>): Promise<T>;
+  queueWork<T>(task: WorkTask<T>, callback?: WorkCallback<T>): WorkRequest<T> | Promise<T> {
+    return queueWork(this, task, callback);
   }
 
   [Symbol.dispose](): void {

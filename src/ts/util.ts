@@ -74,6 +74,14 @@ const api = {
   availableParallelism(): number {
     return native.availableParallelism();
   },
+  /**
+   * The number of threads in libuv's pool (fs, dns and queued work share it): what libuv read from
+   * UV_THREADPOOL_SIZE when the pool started (default 4, 1..1024). Set that variable before Node
+   * starts to change it.
+   */
+  threadPoolSize(): number {
+    return native.threadPoolSize();
+  },
   /** One entry per logical CPU: model, speed in MHz, times in ms. */
   cpuInfo(): CpuInfo[] {
     return native.cpuInfo();

@@ -31,6 +31,11 @@ export function validateMillis(value: unknown, name: string): asserts value is n
   }
 }
 
+/** Bytes: a Buffer, any TypedArray, or a DataView. */
+export function validateView(value: unknown, name: string): asserts value is ArrayBufferView {
+  if (!ArrayBuffer.isView(value)) throw invalidArgType(name, 'an instance of Buffer, TypedArray, or DataView', value);
+}
+
 /** A path: a string without NUL bytes (the system would cut it short there). */
 export function validatePath(value: unknown, name: string): asserts value is string {
   if (typeof value !== 'string') throw invalidArgType(name, 'of type string', value);

@@ -46,15 +46,15 @@ afterEach(async () => {
   // fs and DNS requests libuv has not called back yet (private loops' ones ended with their
   // close()): a request on Node's loop may still be in the thread pool; give it a moment, then it
   // is a leak (a callback that never comes, or a thread left blocked).
-  const requests = (): number => binding.debugCounts().fsRequests + binding.debugCounts().dnsRequests;
+  const requests = (): number => binding.debugCounts().fsRequests + binding.debugCounts().poolRequests;
   const requestDeadline = Date.now() + 2_000;
   for (let i = 0; requests() > 0 && Date.now() < requestDeadline; i++) {
     if (i < 200) await turnNodeLoop();
     else await new Promise((resolve) => setTimeout(resolve, 5));
   }
-  const { fsRequests, dnsRequests } = binding.debugCounts();
+  const { fsRequests, poolRequests } = binding.debugCounts();
   if (fsRequests !== 0) problems.push(`${fsRequests} fs request(s) still in flight after the test`);
-  if (dnsRequests !== 0) problems.push(`${dnsRequests} DNS request(s) still in flight after the test`);
+  if (poolRequests !== 0) problems.push(`${poolRequests} DNS or work request(s) still in flight after the test`);
 
   if (problems.length > 0) throw new Error(`leak check failed:\n  ${problems.join('\n  ')}`);
 });

@@ -19,6 +19,7 @@
         "src/native/fs_poll.cc",
         "src/native/handle.cc",
         "src/native/loop.cc",
+        "src/native/orphan_loop.cc",
         "src/native/pipe.cc",
         "src/native/poll.cc",
         "src/native/pool_request.cc",

@@ -855,7 +855,7 @@ describe('GC', () => {
     }
   });
 
-  it('a read blocked in a pool thread keeps its buffer while its private loop is collected (child process; heap corruption before)', async () => {
+  it('a read blocked in a pool thread keeps its buffer while its private loop is collected, and the JS thread does not wait for it (child process; heap corruption before)', async () => {
     // The read waits on a FIFO in a pool thread; the loop, the request and the buffer are dropped
     // and collected; data arrives later and the kernel writes it into the buffer. Before the
     // native pin, the buffer's memory was freed by then (malloc aborted: "unsorted double linked
@@ -885,14 +885,19 @@ describe('GC', () => {
       // The data comes while this thread may be busy collecting: the writer is another process.
       const writer = spawn('sh', ['-c', 'sleep 1.5; yes x | head -c ' + SIZE + ' > ' + fifo]);
       const written = new Promise((resolve) => writer.on('exit', resolve));
+      // The JS thread must not wait for the blocked read (it used to, inside the loop's finalizer).
+      let last = Date.now();
+      let maxGap = 0;
+      const ticker = setInterval(() => { maxGap = Math.max(maxGap, Date.now() - last); last = Date.now(); }, 20);
       for (let i = 0; i < 5; i++) { globalThis.gc(); await sleep(50); }
       const probes = Array.from({ length: 64 }, () => Buffer.alloc(SIZE, 0x11)); // would take freed memory
       await written;
       for (let i = 0; i < 20 && binding.debugCounts().fsRequests > 0; i++) await sleep(20);
       for (let i = 0; i < 5; i++) { globalThis.gc(); await sleep(10); }
+      clearInterval(ticker);
       const corrupted = probes.filter((b) => b.some((x) => x !== 0x11)).length;
       nfs.closeSync(fd);
-      console.log('RESULT ' + JSON.stringify({ ran, collected: collected.sort(), corrupted, counts: binding.debugCounts() }));
+      console.log('RESULT ' + JSON.stringify({ ran, collected: collected.sort(), corrupted, blocked: maxGap > 1000, counts: binding.debugCounts() }));
     `;
     const result = await runNode(['--expose-gc', '--input-type=module', '-e', script]);
     expect(result.signal, result.stderr).toBeNull();
@@ -901,6 +906,7 @@ describe('GC', () => {
       ran: 0,
       collected: ['buffer', 'loop'],
       corrupted: 0,
+      blocked: false,
       counts: { handles: 0, uvHandles: 0, fsRequests: 0, poolRequests: 0, loops: 0 },
     });
   });

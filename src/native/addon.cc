@@ -10,6 +10,7 @@
 #include "fs_event.h"
 #include "fs_poll.h"
 #include "loop.h"
+#include "orphan_loop.h"
 #include "poll.h"
 #include "signal_wrap.h"
 #include "pipe.h"
@@ -80,6 +81,7 @@ void AddonState::OnEnvCleanup(napi_async_cleanup_hook_handle, void* arg) {
   state->exiting = true;
   std::vector<LoopWrap*> snapshot = state->loops;
   for (LoopWrap* loop : snapshot) loop->Teardown();
+  FinishOrphanLoops(state);
   CloseReaper(state);
   state->MaybeFinishTeardown();
 }
@@ -146,7 +148,8 @@ Napi::Value DebugCounts(const Napi::CallbackInfo& info) {
   // The reaper's SIGCHLD watcher (reaper.h) belongs to the environment, not to a test: it stays
   // while children of closed Process handles run, so it is not counted.
   // Likewise the check handle of each loop's fs completion queue (fs_queue.h).
-  int64_t reaper = state->reaper != nullptr ? 1 : 0;
+  // So is the timer that turns collected loops until they close (orphan_loop.h).
+  int64_t reaper = (state->reaper != nullptr ? 1 : 0) + (state->orphan_timer != nullptr ? 1 : 0);
   int64_t fs_queues = state->fs != nullptr ? state->fs->open_queues * kFsQueueHandles : 0;
   counts.Set("uvHandles", Napi::Number::New(env, static_cast<double>(state->live_uv_handles - reaper - fs_queues)));
   counts.Set("fsRequests", Napi::Number::New(env, static_cast<double>(state->fs != nullptr ? state->fs->in_flight : 0)));

@@ -90,6 +90,10 @@ struct AddonState {
   // Children of closed Process handles not waited for yet, and the SIGCHLD watcher (reaper.h).
   std::vector<int> orphan_children;
   uv_signal_t* reaper = nullptr;
+  // Collected private loops that could not close at once, and the timer on Node's loop that turns
+  // them until they can (orphan_loop.h).
+  std::vector<uv_loop_t*> orphan_loops;
+  uv_timer_t* orphan_timer = nullptr;
 
   FsState* fs = nullptr;  // fs requests and open directories (fs.h), made on first use
   PoolRequests* pool_requests = nullptr;  // DNS lookups and queued work in flight (pool_request.h)

@@ -7,6 +7,7 @@
 #include "features.h"
 #include "fs_queue.h"
 #include "handle.h"
+#include "orphan_loop.h"
 #include "pool_request.h"
 #include "wrap.h"
 
@@ -114,7 +115,18 @@ LoopWrap::~LoopWrap() {
   if (loop_ == nullptr) return;
   StopEmbedding();
   DetachAllHandles();
-  RunUntilClosed();
+  // One turn runs the close callbacks; what still needs libuv after it (a request a pool thread
+  // runs) is waited for by the environment, not by this finalizer (orphan_loop.h).
+  uv_run(loop_, UV_RUN_NOWAIT);
+  if (uv_loop_close(loop_) != 0) {
+    if (AdoptOrphanLoop(state_, loop_)) {
+      loop_ = nullptr;
+      DestroyAsyncContext();
+      state_->UnregisterLoop(this);
+      return;
+    }
+    RunUntilClosed();
+  }
   FreeLoop();
 }
 

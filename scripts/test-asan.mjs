@@ -5,9 +5,10 @@
 //   node scripts/test-asan.mjs test/x.test.ts  chosen files
 // Fails when vitest fails or when any sanitizer report appears in the output (reports from forked
 // test workers do not always fail a test by themselves).
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, statSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { failureDigest, runEchoed } from './vitest-output.mjs';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const addon = path.join(root, 'build-cmake/asan/Debug/uvkit.node');
@@ -69,23 +70,17 @@ const env = {
   UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=1',
 };
 
-const child = spawn(process.execPath, [path.join(root, 'node_modules/vitest/vitest.mjs'), 'run', ...files], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-const reports = [];
-const watch = (stream, out) =>
-  stream.on('data', (chunk) => {
-    const text = chunk.toString();
-    out.write(text);
-    for (const line of text.split('\n')) {
-      if (/ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:|SUMMARY: (Address|Leak|UndefinedBehavior)Sanitizer/.test(line)) reports.push(line.trim());
-    }
-  });
-watch(child.stdout, process.stdout);
-watch(child.stderr, process.stderr);
-child.on('exit', (code, signal) => {
-  if (reports.length > 0) {
-    console.error(`\ntest:asan: ${reports.length} sanitizer report line(s):\n  ${reports.slice(0, 20).join('\n  ')}`);
-    process.exit(1);
-  }
-  console.error(`test:asan: vitest exited ${code ?? signal}; no sanitizer reports`);
-  process.exit(code ?? 1);
-});
+const vitest = path.join(root, 'node_modules/vitest/vitest.mjs');
+const { status, signal, output } = await runEchoed(process.execPath, [vitest, 'run', ...files], { cwd: root, env });
+const SANITIZER_REPORT = /ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:|SUMMARY: (Address|Leak|UndefinedBehavior)Sanitizer/;
+const reports = output
+  .split('\n')
+  .filter((line) => SANITIZER_REPORT.test(line))
+  .map((line) => line.trim());
+if (status !== 0) console.error(`\n--- what failed under the sanitizers ---\n${failureDigest(output).join('\n')}`);
+if (reports.length > 0) {
+  console.error(`\ntest:asan: ${reports.length} sanitizer report line(s):\n  ${reports.slice(0, 20).join('\n  ')}`);
+  process.exit(1);
+}
+console.error(`test:asan: vitest exited ${status ?? signal}; no sanitizer reports`);
+process.exit(status ?? 1);

@@ -13,6 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { failureDigest, runEchoed } from './vitest-output.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
@@ -48,15 +49,16 @@ function nodeBinary(major) {
   return bin;
 }
 
-function runSuite(bin, vitestArgs) {
+async function runSuite(bin, vitestArgs) {
   const versions = spawnSync(bin, ['-p', 'process.version + " (libuv " + process.versions.uv + ")"'], { encoding: 'utf8' });
   const label = versions.stdout.trim() || path.basename(bin);
   console.error(`\n=== vitest on Node ${label} ===`);
   const vitest = path.join(root, 'node_modules', 'vitest', 'vitest.mjs');
   // The version's directory first on PATH: tests that start `node` by name get the same one.
   const env = { ...process.env, PATH: `${path.dirname(bin)}${path.delimiter}${process.env.PATH ?? ''}` };
-  const r = spawnSync(bin, [vitest, 'run', ...vitestArgs], { cwd: root, env, stdio: 'inherit' });
-  return { label, ok: r.status === 0, status: r.status };
+  const r = await runEchoed(bin, [vitest, 'run', ...vitestArgs], { cwd: root, env });
+  const ok = r.status === 0;
+  return { label, ok, status: r.status ?? r.signal, digest: ok ? [] : failureDigest(r.output) };
 }
 
 const { versions, vitestArgs } = parseArgs(process.argv.slice(2));
@@ -67,10 +69,14 @@ const results = [];
 for (const major of versions) {
   const bin = nodeBinary(major);
   if (bin === undefined) {
-    results.push({ label: `${major} (not installed)`, ok: false, status: null });
+    results.push({ label: `${major} (not installed)`, ok: false, status: null, digest: [] });
     continue;
   }
-  results.push(runSuite(bin, vitestArgs));
+  results.push(await runSuite(bin, vitestArgs));
+}
+for (const r of results.filter((x) => !x.ok)) {
+  console.log(`\n--- what failed on Node ${r.label} ---`);
+  for (const line of r.digest) console.log(line);
 }
 for (const r of results) console.log(`node ${r.label}: ${r.ok ? 'passed' : `FAILED (exit ${r.status})`}`);
 const failed = results.filter((r) => !r.ok).length;

@@ -7,9 +7,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { binding } from '../src/ts/binding.js';
-import { Loop, errors, fs, nativeAbi, util } from '../src/ts/index.js';
+import { Loop, errors, nativeAbi } from '../src/ts/index.js';
 import { tick } from './helpers/assert.js';
 import { root } from './helpers/child.js';
+import { blockThreadPool } from './helpers/pool.js';
 
 interface AbiAddon {
   init(abi: object): number;
@@ -77,17 +78,14 @@ describe('C ABI', () => {
   });
 
   it('cancel() takes back queued work: done gets UV_ECANCELED; a finished request cannot be cancelled', async () => {
-    const fifo = path.join(dir, 'fifo');
-    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
-    const opens = Array.from({ length: util.threadPoolSize() }, () => fs.open(fifo, 'r'));
+    const release = blockThreadPool(dir);
     let status: number | undefined;
     try {
       const id = addon.sleep(Loop.default(), 0, (s) => (status = s));
       expect(addon.cancel(id)).toBe(1);
       expect(addon.cancel(id)).toBe(0);
     } finally {
-      fs.closeSync(fs.openSync(fifo, 'w'));
-      for (const fd of await Promise.all(opens)) fs.closeSync(fd);
+      await release();
     }
     for (let i = 0; i < 500 && status === undefined; i++) await tick();
     expect(status).toBe(UV_ECANCELED);

@@ -3,7 +3,6 @@
 // up ('localhost' from /etc/hosts, IPv4 only: an IPv6 lookup of a name, or a reverse lookup of an
 // address /etc/hosts does not list, would go on to the DNS servers; tests use loopback only).
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { spawnSync } from 'node:child_process';
 import nodeDns from 'node:dns';
 import * as nfs from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,10 +10,11 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { binding } from '../src/ts/binding.js';
-import { Loop, UVError, constants, dns, fs, type AddrInfo, type NameInfo } from '../src/ts/index.js';
+import { Loop, UVError, constants, dns, type AddrInfo, type NameInfo } from '../src/ts/index.js';
 import { expectError, tick } from './helpers/assert.js';
 import { checkDistFresh, root } from './helpers/child.js';
 import { runToEnd } from './helpers/loop.js';
+import { blockThreadPool } from './helpers/pool.js';
 
 const { AI_CANONNAME, AI_NUMERICHOST, AI_PASSIVE, NI_NUMERICHOST, NI_NUMERICSERV } = constants.dns;
 
@@ -124,18 +124,14 @@ describe('cancel', () => {
     // Every thread of the pool is made to wait: each opens a FIFO for reading, which blocks until
     // a writer opens it. A lookup queued behind them cannot start, so cancel() takes it back.
     const dir = nfs.mkdtempSync(path.join(tmpdir(), 'uvkit-dns-'));
-    const fifo = path.join(dir, 'fifo');
-    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
-    const threads = Number(process.env.UV_THREADPOOL_SIZE ?? 4);
-    const opens = Array.from({ length: threads }, () => fs.open(fifo, 'r'));
+    const release = blockThreadPool(dir);
     let result: [UVError | null, AddrInfo[] | undefined] | undefined;
     try {
       const request = dns.getaddrinfo('localhost', null, {}, (err, r) => (result = [err, r]));
       expect(request.cancel()).toBe(true);
       expect(request.cancel()).toBe(false); // once
     } finally {
-      nfs.closeSync(nfs.openSync(fifo, 'w')); // releases every reader at once
-      for (const fd of await Promise.all(opens)) nfs.closeSync(fd);
+      await release();
       nfs.rmSync(dir, { recursive: true, force: true });
     }
     for (let i = 0; i < 500 && result === undefined; i++) await tick();

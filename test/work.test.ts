@@ -9,10 +9,11 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { binding } from '../src/ts/binding.js';
-import { Loop, UVError, fs, util, work, type WorkTask } from '../src/ts/index.js';
+import { Loop, UVError, util, work, type WorkTask } from '../src/ts/index.js';
 import { expectError, tick } from './helpers/assert.js';
 import { checkDistFresh, root } from './helpers/child.js';
 import { runToEnd } from './helpers/loop.js';
+import { blockThreadPool } from './helpers/pool.js';
 
 // Bit-at-a-time references (reflected polynomials), independent of the native tables.
 function crcReference(poly: number, bytes: Uint8Array, initial = 0): number {
@@ -36,17 +37,6 @@ beforeAll(() => {
 afterAll(() => {
   nfs.rmSync(dir, { recursive: true, force: true });
 });
-
-/** Makes every pool thread wait (each opens a FIFO for reading) until the returned release runs. */
-async function blockThreadPool(): Promise<() => Promise<void>> {
-  const fifo = path.join(dir, `fifo-${Math.random().toString(36).slice(2)}`);
-  expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
-  const opens = Array.from({ length: util.threadPoolSize() }, () => fs.open(fifo, 'r'));
-  return async () => {
-    nfs.closeSync(nfs.openSync(fifo, 'w')); // releases every reader at once
-    for (const fd of await Promise.all(opens)) nfs.closeSync(fd);
-  };
-}
 
 describe('checksum', () => {
   it('CRC-32C and CRC-32 of the standard check string', async () => {
@@ -159,7 +149,7 @@ describe('hashFile', () => {
 
 describe('requests', () => {
   it('cancel() takes back a task still waiting for a thread: ECANCELED, once', async () => {
-    const release = await blockThreadPool();
+    const release = blockThreadPool(dir);
     let result: unknown[] | undefined;
     try {
       const request = loop.queueWork(work.sleep(0), (...args) => (result = args));

@@ -17,6 +17,7 @@
 // - GC: requests whose objects and buffers nothing refers to still complete into those buffers; a Dir
 //   dropped without close() is closed by its FinalizationRegistry (the fd count comes back down).
 // Callbacks only record what happened; the assertions run afterwards in the test body.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { execFileSync } from 'node:child_process';
 import { getEventListeners } from 'node:events';
 import * as nfs from 'node:fs';
@@ -190,6 +191,64 @@ describe('requests on a private loop', () => {
     fs.stat(dir, { loop: Loop.default() }, cb);
     await until(() => outcome.calls > 0, 'the callback');
     expect(outcome.code).toBeNull();
+  });
+});
+
+describe('async context', () => {
+  type Seen = Array<[string, string | undefined]>;
+  const als = new AsyncLocalStorage<string>();
+
+  it('callbacks on Node’s loop run in their caller’s AsyncLocalStorage context, as Node’s fs callbacks do', async () => {
+    const [file] = files(1);
+    const fd = nfs.openSync(file!, 'r');
+    const seen: Seen = [];
+    const note = (what: string) => () => seen.push([what, als.getStore()]);
+    try {
+      // Requests of two contexts in flight together: each callback sees its own caller's store.
+      for (const store of ['a', 'b']) {
+        als.run(store, () => {
+          fs.stat(file!, note(`stat ${store}`));
+          fs.stat(at('missing'), note(`ENOENT ${store}`)); // a failure
+          fs.read(fd, Buffer.alloc(8), 0, 8, 0, note(`read ${store}`)); // a cached read (no thread-pool trip)
+          fs.open(file!, 'r', undefined, {}, (err, opened) => {
+            seen.push([`open ${store}`, als.getStore()]);
+            if (err === null) nfs.closeSync(opened!);
+          });
+        });
+      }
+      await until(() => seen.length === 8, 'the eight callbacks');
+    } finally {
+      nfs.closeSync(fd);
+    }
+    expect(seen.filter(([what, store]) => !what.endsWith(` ${store}`))).toEqual([]);
+    expect(als.getStore()).toBeUndefined(); // nothing leaked into this context
+  });
+
+  it('Dir.read and Dir.close callbacks too, including a read queued behind another one in a different context', async () => {
+    const d = fs.opendirSync(dir, { bufferSize: 1 });
+    const seen: Seen = [];
+    als.run('first', () => d.read(() => seen.push(['read first', als.getStore()])));
+    als.run('second', () => d.read(() => seen.push(['read second', als.getStore()]))); // waits for the first
+    als.run('third', () => d.close(() => seen.push(['close third', als.getStore()])));
+    await until(() => seen.length === 3, 'the three callbacks');
+    expect(seen).toEqual([
+      ['read first', 'first'],
+      ['read second', 'second'],
+      ['close third', 'third'],
+    ]);
+  });
+
+  it('promise forms resume in the awaiting context', async () => {
+    const [file] = files(1);
+    const stores = await Promise.all(
+      ['x', 'y'].map((store) =>
+        als.run(store, async () => {
+          await fs.stat(file!);
+          return als.getStore();
+        }),
+      ),
+    );
+    expect(stores).toEqual(['x', 'y']);
   });
 });
 

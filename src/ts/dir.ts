@@ -2,11 +2,12 @@
  * Directory entries (scandir, Dir.read) and open directories (opendir), shaped like Node's
  * fs.Dirent and fs.Dir.
  */
+import { AsyncResource } from 'node:async_hooks';
 import { binding } from './binding.js';
 import { callSoon } from './defer.js';
 import { invalidArgType, invalidArgValue } from './errors.js';
 import type { FsCallback, FsRequest } from './fs_queue.js';
-import type { Loop } from './loop.js';
+import { isNodeLoop, type Loop } from './loop.js';
 
 const DIRENT = binding.fsConstants;
 
@@ -216,8 +217,10 @@ export class Dir<Name extends string | Buffer = string> {
       });
       settle = (err, value) => (err ? reject(err) : resolve(value as T));
     } else {
-      // Callbacks never run inside the caller's call (nor inside the drain of waiting calls).
-      settle = (err, value) => callSoon(this.#loop, () => (callback as (err: Error | null, value?: T) => void)(err, value));
+      // Callbacks never run inside the caller's call (nor inside the drain of waiting calls). On
+      // Node's loop they run in the caller's async context (AsyncLocalStorage), as Node's do.
+      const deliver = (isNodeLoop(this.#loop) ? AsyncResource.bind(callback) : callback) as (err: Error | null, value?: T) => void;
+      settle = (err, value) => callSoon(this.#loop, () => deliver(err, value));
     }
     if (this.#waiting === null) {
       op(settle);

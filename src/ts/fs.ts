@@ -5,13 +5,14 @@
  * Arguments follow Node's fs where Node has the function; argument errors throw synchronously in
  * every form, libuv errors arrive as {@link UVError} with `syscall`, `path` and `dest`.
  */
+import { AsyncResource } from 'node:async_hooks';
 import { constants as nodeFsConstants } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { binding, type FsOpName } from './binding.js';
 import { decodeName, Dir, Dirent, direntsFrom, nameEncodingOf, type NameEncoding } from './dir.js';
 import { invalidArgType, invalidArgValue, UVError } from './errors.js';
 import { FsRequest, syncValues, type Convert, type FsCallback } from './fs_queue.js';
-import { Loop } from './loop.js';
+import { isNodeLoop, Loop } from './loop.js';
 import { BigIntStats, Stats } from './stats.js';
 import { validateFunction, validateInteger, validateObject, validateView } from './validate.js';
 
@@ -287,6 +288,7 @@ function submit<T>(
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalidArgType('options.signal', 'an instance of AbortSignal', signal);
   const request = new FsRequest<T>(syscall, convert, shownPath, shownDest, pin, callback);
   if (callback !== undefined) {
+    if (isNodeLoop(loop)) request.scope = new AsyncResource('UVKIT_FSREQCALLBACK');
     request.start(op, loop, a, b, c, d, e);
     return request;
   }

@@ -3,6 +3,7 @@
  * them), the request objects waiting in them, and the delivery of completions, which native code
  * hands over once per loop iteration for every request that finished (src/native/fs_queue.h).
  */
+import { AsyncResource } from 'node:async_hooks';
 import { binding } from './binding.js';
 import { callSoon } from './defer.js';
 import { UVError } from './errors.js';
@@ -73,6 +74,12 @@ export class FsRequest<T = unknown> {
   /** @internal The caller's buffer(s) of a read or write: kept alive, and given to the callback. */ pin: unknown;
   /** @internal The copied array of views of a vectored read or write, which native code reads. */ views: unknown = undefined;
   /** @internal */ callback: FsCallback<T> | undefined;
+  /**
+   * @internal The caller's async context, for a callback on Node's loop: it runs there, as Node's
+   * fs callbacks do (AsyncLocalStorage, async_hooks). Inside a private loop's run() the callback
+   * runs in the context of run()'s caller, as every callback of that loop does.
+   */
+  scope: AsyncResource | undefined = undefined;
   /** @internal */ resolve: ((value: T) => void) | undefined = undefined;
   /** @internal */ reject: ((error: unknown) => void) | undefined = undefined;
 
@@ -123,12 +130,16 @@ export class FsRequest<T = unknown> {
       return;
     }
     const value = this.convert(result, values, at, extra);
-    if (this.callback !== undefined) {
-      // Node's read / write callbacks also receive the buffer (third argument).
-      (this.callback as (err: null, value: T, pin: unknown) => void)(null, value, pin);
-    } else {
-      this.resolve!(value);
-    }
+    // Node's read / write callbacks also receive the buffer (third argument).
+    if (this.callback !== undefined) this.call(null, value, pin);
+    else this.resolve!(value);
+  }
+
+  private call(err: UVError | null, value?: T, pin?: unknown): void {
+    const callback = this.callback as (err: UVError | null, value?: T, pin?: unknown) => void;
+    if (this.scope === undefined) callback(err, value, pin);
+    else if (err !== null) this.scope.runInAsyncScope(callback, undefined, err);
+    else this.scope.runInAsyncScope(callback, undefined, err, value, pin);
   }
 
   /** @internal */
@@ -138,7 +149,7 @@ export class FsRequest<T = unknown> {
 
   /** @internal */
   fail(error: UVError): void {
-    if (this.callback !== undefined) this.callback(error);
+    if (this.callback !== undefined) this.call(error);
     else this.reject!(error);
   }
 }

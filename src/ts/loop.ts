@@ -119,3 +119,11 @@ export function openPrivateLoops(): Loop[] {
   }
   return open;
 }
+
+/**
+ * @internal True for the object of Node's loop ({@link Loop.default}); unlike `loop.isDefault` no
+ * native call, and unlike comparing with Loop.default() it does not create that object.
+ */
+export function isNodeLoop(loop: Loop): boolean {
+  return loop === defaultLoop;
+}

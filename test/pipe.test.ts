@@ -18,6 +18,7 @@
 //
 // Callbacks only record what happened; the assertions run afterwards in the test body (an
 // assertion failing inside a uvkit callback would become an uncaught exception).
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, constants as fsConstants, fstatSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -333,6 +334,36 @@ describe('Pipe on Loop.default(): data and names', () => {
 
 // ---------------------------------------------------------------------------------------------
 // errors
+
+describe('Pipe on Loop.default(): async context', () => {
+  it('connect and write callbacks run in their caller’s AsyncLocalStorage context, not the handle’s', async () => {
+    const als = new AsyncLocalStorage<string>();
+    const name = socketPath();
+    let onPeer!: (peer: Pipe) => void;
+    const accepted = new Promise<Pipe>((resolve) => (onPeer = resolve));
+    const server = listenOn(undefined, name, onPeer);
+    const client = new Pipe(); // made outside any store
+    const seen: Array<[string, string | undefined]> = [];
+    try {
+      await new Promise<void>((resolve) => als.run('connect', () => client.connect(name, () => (seen.push(['connect', als.getStore()]), resolve()))));
+      const peer = await accepted;
+      const received = readToEnd(peer);
+      const big = pattern(16 * 1024 * 1024, 5); // completes later, from libuv
+      als.run('write', () => client.write(big, () => seen.push(['write', als.getStore()])));
+      als.run('shutdown', () => client.shutdown(() => seen.push(['shutdown', als.getStore()])));
+      expect((await received).length).toBe(big.length);
+      await eventually(() => seen.length === 3, 'the callbacks');
+      await closeAll(peer);
+    } finally {
+      await closeAll(client, server);
+    }
+    expect(seen).toEqual([
+      ['connect', 'connect'],
+      ['write', 'write'],
+      ['shutdown', 'shutdown'],
+    ]);
+  });
+});
 
 describe('Pipe on Loop.default(): connect and bind errors', () => {
   it('a second connect() while one is pending throws EALREADY; the first completes once (ECANCELED on close) and nothing keeps the loop alive (child process)', async () => {

@@ -15,12 +15,13 @@
 //
 // Callbacks on Node's loop only record what happened; the assertions run afterwards in the test
 // body (an assertion failing inside a uvkit callback would become an uncaught exception).
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { closeSync, openSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { Check, errors, Idle, Loop, TCP, Timer, UVError } from '../src/ts/index.js';
 import { capture, codeOrNull, errorCode, expectBytes, expectError, expectUVError, NO_THROW, tick, within, type ErrorClass } from './helpers/assert.js';
-import { runToEnd, runUntil } from './helpers/loop.js';
+import { runToEnd, runUntil, until } from './helpers/loop.js';
 
 // ---------------------------------------------------------------------------------------------
 // helpers
@@ -1167,6 +1168,66 @@ describe('TCP on Loop.default(): peer reset (closeReset())', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
+
+describe('TCP on Loop.default(): async context', () => {
+  const als = new AsyncLocalStorage<string>();
+
+  it('connect, write (at once, later from libuv, batched behind one in flight) and shutdown callbacks run in their caller’s AsyncLocalStorage context, not the handle’s', async () => {
+    const seen: Array<[string, string | undefined]> = [];
+    const note = (what: string) => (err: unknown) => seen.push([err === null ? what : `${what} failed`, als.getStore()]);
+    let onPeer!: (peer: TCP) => void;
+    const accepted = new Promise<TCP>((resolve) => (onPeer = resolve));
+    const { server, port } = listenOn(undefined, onPeer);
+    const client = new TCP(); // made outside any store: its own callbacks see none
+    try {
+      await new Promise<void>((resolve) => als.run('connect', () => client.connect({ address: V4, port }, (err) => (note('connect')(err), resolve()))));
+      const peer = await accepted;
+      const received = readToEnd(peer);
+      const big = pattern(32 * 1024 * 1024, 3); // more than the socket takes at once: libuv calls back later
+      als.run('big', () => client.write(big, note('big')));
+      als.run('batched', () => client.write('tail', note('batched'))); // waits behind the big one
+      als.run('shutdown', () => client.shutdown(note('shutdown')));
+      expect((await received).length).toBe(big.length + 4);
+      await until(() => seen.length === 4, 'the four callbacks');
+      // A write that goes out at once (its callback from a nextTick).
+      const echo = await connectPair();
+      try {
+        als.run('small', () => echo.client.write('x', note('small')));
+        await until(() => seen.length === 5, 'the small write');
+      } finally {
+        await closePair(echo);
+      }
+      await closeAll(peer);
+    } finally {
+      await closeAll(client, server);
+    }
+    expect(seen).toEqual([
+      ['connect', 'connect'],
+      ['big', 'big'],
+      ['batched', 'batched'],
+      ['shutdown', 'shutdown'],
+      ['small', 'small'],
+    ]);
+    expect(als.getStore()).toBeUndefined();
+  });
+
+  it('a read callback runs in the context the handle was made in', async () => {
+    let onPeer!: (peer: TCP) => void;
+    const accepted = new Promise<TCP>((resolve) => (onPeer = resolve));
+    const { server, port } = listenOn(undefined, onPeer);
+    const client = als.run('client', () => new TCP());
+    try {
+      await client.connect({ address: V4, port });
+      const peer = await accepted;
+      const store = new Promise<string | undefined>((resolve) => client.startRead(() => resolve(als.getStore())));
+      await peer.write('hello');
+      expect(await store).toBe('client');
+      await closeAll(peer);
+    } finally {
+      await closeAll(client, server);
+    }
+  });
+});
 
 describe('TCP on Loop.default(): close', () => {
   it('close inside the read callback: no further read callback', async () => {

@@ -37,6 +37,7 @@
 //
 // Callbacks on Node's loop only record what happened; the assertions run afterwards in the test
 // body (an assertion failing inside a uvkit callback would become an uncaught exception).
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
@@ -1109,6 +1110,22 @@ describe('UDP on Loop.default(): multicast and broadcast', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
+
+describe('UDP on Loop.default(): async context', () => {
+  it('send callbacks run in their caller’s AsyncLocalStorage context, not the handle’s', async () => {
+    const als = new AsyncLocalStorage<string>();
+    const { udp: receiver, port } = bound();
+    const sender = new UDP(); // made outside any store
+    const seen: Array<string | undefined> = [];
+    try {
+      for (const store of ['a', 'b', 'c']) als.run(store, () => sender.send(store, { address: V4, port }, () => seen.push(als.getStore())));
+      await until(() => seen.length === 3, 'the three send callbacks');
+    } finally {
+      await closeAll(sender, receiver);
+    }
+    expect(seen).toEqual(['a', 'b', 'c']);
+  });
+});
 
 describe('UDP: volume and send callbacks', () => {
   it('100,000 datagrams through a window of 64 on a private loop: received + counted drops = sent; buffers untouched until their callback', () => {

@@ -50,7 +50,7 @@ export class Pipe extends streamClass(binding.Pipe) implements Stream {
   connect(name: string, callback?: StatusCallback): void | Promise<void> {
     validateName(name);
     const out: { promise?: Promise<void> } = {};
-    const done = completion(callback, out);
+    const done = completion(callback, out, this.loop, 'UVKIT_PIPECONNECT');
     native.connect.call(this, name);
     this[kStream].connects.push({ completion: done, details: { address: name } });
     return out.promise;

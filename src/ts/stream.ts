@@ -6,10 +6,12 @@
  * their callbacks (and the written buffers, which this keeps alive until then) wait in FIFO
  * queues here and native code only reports each completion's status.
  */
+import { AsyncResource } from 'node:async_hooks';
 import { binding, type NativeStream, type NativeStreamReplaced } from './binding.js';
 import { codes, handleClosed, invalidArgType, invalidArgValue, UVError } from './errors.js';
 // kClosed is named in the emitted declarations of the handle mixin.
 import { forEachCallback, handleClass, kClosed, type Handle } from './handle.js';
+import { isNodeLoop, type Loop } from './loop.js';
 import { validateBoolean, validateFunction, validateInteger, validateObject } from './validate.js';
 
 const UV_EOF = codes.EOF as number;
@@ -122,11 +124,18 @@ export function completeAll(done: Completion | Completion[], error: UVError | nu
   forEachCallback(done, (one) => settle(one, error), handle);
 }
 
-/** `callback`, or a promise's settle functions (the promise is returned through `out`). */
-export function completion(callback: StatusCallback | undefined, out: { promise?: Promise<void> }): Completion {
+/**
+ * `callback`, or a promise's settle functions (the promise is returned through `out`). On Node's
+ * loop the callback runs in the async context of this call (AsyncLocalStorage, async_hooks), as
+ * Node's write/connect/send callbacks do: libuv calls back in the handle's context, which is the
+ * one the handle was made in. (A promise resumes in the awaiting context by itself.)
+ */
+export function completion(callback: StatusCallback | undefined, out: { promise?: Promise<void> }, loop: Loop, type: string): Completion {
   if (callback !== undefined) {
     validateFunction(callback, 'callback');
-    return callback;
+    if (!isNodeLoop(loop)) return callback;
+    const scope = new AsyncResource(type);
+    return (error) => scope.runInAsyncScope(callback, undefined, error);
   }
   let settle!: { resolve: () => void; reject: (error: unknown) => void };
   out.promise = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
@@ -316,7 +325,7 @@ export function streamClass<TBase extends NativeStreamClass>(Base: TBase) {
     [kWriteHandle](data: WriteData, callback: StatusCallback | undefined, sendHandle: Handle | undefined): void | Promise<void> {
       const bytes = toBytes(data);
       const out: { promise?: Promise<void> } = {};
-      const done = completion(callback, out);
+      const done = completion(callback, out, this.loop, 'UVKIT_WRITE');
       const state = this[kStream];
       if (sendHandle !== undefined) {
         this[kFlush](); // batched writes go first
@@ -412,7 +421,7 @@ export function streamClass<TBase extends NativeStreamClass>(Base: TBase) {
     shutdown(): Promise<void>;
     shutdown(callback?: StatusCallback): void | Promise<void> {
       const out: { promise?: Promise<void> } = {};
-      const done = completion(callback, out);
+      const done = completion(callback, out, this.loop, 'UVKIT_SHUTDOWN');
       this[kFlush](); // batched writes go before the shutdown
       native.shutdown.call(this);
       this[kStream].shutdowns.push(done);

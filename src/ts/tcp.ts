@@ -51,7 +51,7 @@ export class TCP extends streamClass(binding.TCP) implements Stream {
   connect(addr: AddressInput, callback?: StatusCallback): void | Promise<void> {
     const [address, port] = readAddress(addr);
     const out: { promise?: Promise<void> } = {};
-    const done = completion(callback, out);
+    const done = completion(callback, out, this.loop, 'UVKIT_TCPCONNECT');
     native.connect.call(this, address, port);
     this[kStream].connects.push({ completion: done, details: { address, port } });
     return out.promise;

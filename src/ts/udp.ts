@@ -249,7 +249,7 @@ export class UDP extends handleClass(binding.UDP) implements UDPLike {
     const bytes = toBytes(data);
     const target = sendAddress(addr);
     const out: { promise?: Promise<void> } = {};
-    const done = completion(callback, out);
+    const done = completion(callback, out, this.loop, 'UVKIT_UDPSEND');
     native.send.call(this, bytes, ...target);
     this[kUDP].sends.push(done, bytes);
     return out.promise;

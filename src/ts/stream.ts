@@ -49,8 +49,22 @@ export interface Stream extends Handle {
   readonly writeQueueSize: number;
 }
 
+/**
+ * A request's callback on Node's loop, with the async context of the call that made the request
+ * (AsyncLocalStorage, async_hooks): it runs there, as Node's write/connect/send callbacks do.
+ * libuv calls back in the handle's context, the one the handle was made in.
+ */
+class ScopedCallback extends AsyncResource {
+  constructor(
+    type: string,
+    readonly callback: StatusCallback,
+  ) {
+    super(type);
+  }
+}
+
 /** A queued request's completion: a callback, or a promise's settle functions. */
-export type Completion = StatusCallback | { resolve: () => void; reject: (error: unknown) => void };
+export type Completion = StatusCallback | ScopedCallback | { resolve: () => void; reject: (error: unknown) => void };
 
 // Per-stream state, kept under a symbol so that the callbacks registered once for every stream
 // type reach it (private fields would differ between the classes streamClass() makes).
@@ -114,6 +128,7 @@ export function complete(completion: Completion, status: number, syscall: string
 
 function settle(completion: Completion, error: UVError | null): void {
   if (typeof completion === 'function') completion(error);
+  else if (completion instanceof ScopedCallback) completion.runInAsyncScope(completion.callback, undefined, error);
   else if (error === null) completion.resolve();
   else completion.reject(error);
 }
@@ -125,17 +140,14 @@ export function completeAll(done: Completion | Completion[], error: UVError | nu
 }
 
 /**
- * `callback`, or a promise's settle functions (the promise is returned through `out`). On Node's
- * loop the callback runs in the async context of this call (AsyncLocalStorage, async_hooks), as
- * Node's write/connect/send callbacks do: libuv calls back in the handle's context, which is the
- * one the handle was made in. (A promise resumes in the awaiting context by itself.)
+ * `callback` (on Node's loop with this call's async context: ScopedCallback), or a promise's settle
+ * functions (the promise is returned through `out`; it resumes in the awaiting context by itself).
  */
 export function completion(callback: StatusCallback | undefined, out: { promise?: Promise<void> }, loop: Loop, type: string): Completion {
   if (callback !== undefined) {
     validateFunction(callback, 'callback');
     if (!isNodeLoop(loop)) return callback;
-    const scope = new AsyncResource(type);
-    return (error) => scope.runInAsyncScope(callback, undefined, error);
+    return new ScopedCallback(type, callback);
   }
   let settle!: { resolve: () => void; reject: (error: unknown) => void };
   out.promise = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));

@@ -174,8 +174,15 @@ bool ReadAlgorithm(const Napi::CallbackInfo& info, size_t i, ChecksumAlgorithm* 
   return true;
 }
 
+// The buffers of a task, held until libuv calls back (at most two: copy's target and source).
+struct Pinned {
+  napi_value at[2] = {nullptr, nullptr};
+  uint32_t count = 0;
+  void push_back(napi_value v) { at[count++] = v; }
+};
+
 // The task's arguments from info[2...] (see queue() below); the buffers to pin in `pinned`.
-bool ReadTask(const Napi::CallbackInfo& info, WorkRequest* r, std::vector<napi_value>* pinned) {
+bool ReadTask(const Napi::CallbackInfo& info, WorkRequest* r, Pinned* pinned) {
   switch (r->task) {
     case Task::kSleep:
       return ReadInt(info, 2, "ms", 0, INT32_MAX, &r->number);
@@ -210,13 +217,16 @@ bool ReadTask(const Napi::CallbackInfo& info, WorkRequest* r, std::vector<napi_v
   return false;
 }
 
-napi_ref Pin(napi_env env, const std::vector<napi_value>& values) {
-  if (values.empty()) return nullptr;
-  napi_value array;
-  napi_create_array_with_length(env, values.size(), &array);
-  for (uint32_t i = 0; i < values.size(); ++i) napi_set_element(env, array, i, values[i]);
+// One buffer is referenced as it is; two go into an array first.
+napi_ref Pin(napi_env env, const Pinned& values) {
+  if (values.count == 0) return nullptr;
+  napi_value held = values.at[0];
+  if (values.count > 1) {
+    napi_create_array_with_length(env, values.count, &held);
+    for (uint32_t i = 0; i < values.count; ++i) napi_set_element(env, held, i, values.at[i]);
+  }
   napi_ref ref = nullptr;
-  napi_create_reference(env, array, 1, &ref);
+  napi_create_reference(env, held, 1, &ref);
   return ref;
 }
 
@@ -236,7 +246,7 @@ Napi::Value Queue(const Napi::CallbackInfo& info) {
   if (!ReadInt(info, 1, "task", 0, static_cast<int64_t>(Task::kCount) - 1, &task)) return {};
   auto* r = new WorkRequest();
   r->task = static_cast<Task>(task);
-  std::vector<napi_value> pinned;
+  Pinned pinned;
   if (!ReadTask(info, r, &pinned)) {
     delete r;
     return {};

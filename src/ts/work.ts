@@ -109,15 +109,22 @@ export const work = Object.freeze({
  */
 export const nativeAbi: object = binding.nativeAbi;
 
+// The error of a failed task. A hashFile that failed to read says 'read'; a cancelled task says
+// 'queueWork'. (Two functions made once: a round trip is a few microseconds, a closure per call
+// shows in it.)
+const taskError = (status: number): UVError => new UVError(status, 'queueWork');
+const hashFileError = (status: number): UVError => new UVError(status, status !== codes.ECANCELED ? 'read' : 'queueWork');
+
+function startWork<T>(loop: Loop, task: WorkTask<T>, callback: WorkCallback<T>): WorkRequest<T> {
+  const { args } = task; // at most four (hashFile); the native side reads them by position
+  const id = binding.work.queue(loop, task.task, args[0], args[1], args[2], args[3]);
+  return new WorkRequest<T>(callback, task.task === Tasks.hashFile ? hashFileError : taskError, args).started(loop, id);
+}
+
 /** @internal Loop#queueWork. */
 export function queueWork<T>(loop: Loop, task: WorkTask<T>, callback: WorkCallback<T> | undefined): WorkRequest<T> | Promise<T> {
   if (!(task instanceof WorkTask)) throw invalidArgType('task', 'a task made by work.sleep(), work.checksum(), ...', task);
-  if (callback !== undefined) validateFunction(callback, 'callback');
-  // A hashFile that failed to read says 'read'; a cancelled task says 'queueWork'.
-  const read = task.task === Tasks.hashFile;
-  const error = (status: number): UVError => new UVError(status, read && status !== codes.ECANCELED ? 'read' : 'queueWork');
-  return callbackOrPromise(callback, (cb) => {
-    const id = binding.work.queue(loop, task.task, ...task.args);
-    return new WorkRequest<T>(cb, error, task.args).started(loop, id);
-  });
+  if (callback === undefined) return callbackOrPromise(undefined, (cb) => startWork(loop, task, cb));
+  validateFunction(callback, 'callback');
+  return startWork(loop, task, callback);
 }

@@ -24,6 +24,7 @@ function buildReference(name) {
   return { binary: out, version };
 }
 const timersC = buildReference('timers');
+const asyncC = buildReference('async');
 const udpC = buildReference('udp');
 const pingpongC = buildReference('tcp_pingpong');
 const pumpC = buildReference('tcp_pump');
@@ -64,6 +65,7 @@ const workloads = [
     unit: 'wakeups/s',
     uvkit: ['workloads/async-wakeup.mjs', '--impl', 'uvkit'],
     node: ['workloads/async-wakeup.mjs', '--impl', 'node'],
+    c: asyncC,
   },
   {
     name: 'TCP ping-pong 64 B, 1 connection',
